@@ -1,0 +1,320 @@
+"""Command-line interface: `python -m rnncore {train,evaluate,predict,generate,models,data} …`.
+
+Human progress goes to stderr; for train/evaluate/predict/models the last line of stdout is one JSON
+object. Bad input exits with status 2 and a one-line message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from rnncore.config import CELLS, OPTIMIZERS, POOLINGS, SIDES, RunConfig
+from rnncore.errors import RnncoreError
+from rnncore.events import TrainEvent
+from rnncore.paths import class_models_dir, shipped_models_dir
+from rnncore.store import ModelStore, RunInfo
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's default prints usage; one clear line is enough
+        raise RnncoreError(f"{self.prog}: {message}")
+
+
+def _model_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cell", choices=CELLS, default="gru")
+    parser.add_argument("--units", type=int, default=64)
+    parser.add_argument("--layers", type=int, default=1)
+    parser.add_argument("--bidirectional", action="store_true")
+    parser.add_argument("--embed-dim", type=int, default=64)
+    parser.add_argument("--dropout", type=float, default=0.0)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    parser.add_argument("--clipnorm", type=float, default=0.0)
+    parser.add_argument("--patience", type=int, default=2, help="early-stopping patience in epochs (0 = off)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", help="run folder to create (default: the class store, auto-named)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse tree for every command."""
+    parser = _Parser(prog="python -m rnncore", description="RNN Playground engine")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = commands.add_parser("train", help="train a model")
+    tasks = train.add_subparsers(dest="task", required=True, parser_class=_Parser)
+    sentiment = tasks.add_parser("sentiment", help="IMDB sentiment (many-to-one)")
+    _model_flags(sentiment)
+    sentiment.add_argument("--pooling", choices=POOLINGS, default="last")
+    sentiment.add_argument("--vocab-size", type=int, default=10_000)
+    sentiment.add_argument("--maxlen", type=int, default=200)
+    sentiment.add_argument("--truncating", choices=SIDES, default="pre")
+    sentiment.add_argument("--padding", choices=SIDES, default="pre")
+    sentiment.add_argument("--no-mask", action="store_true", help="let the RNN read padding (as the seed notebooks do)")
+    sentiment.add_argument("--limit", type=int, default=0, help="training reviews to use (0 = all 25,000)")
+    sentiment.add_argument("--validation-fraction", type=float, default=0.1)
+    chars = tasks.add_parser("chars", help="character language model (many-to-many)")
+    _model_flags(chars)
+    chars.add_argument("--corpus", default="shakespeare", help="shakespeare, imdb or a UTF-8 text file")
+    chars.add_argument("--seq-len", type=int, default=100)
+
+    evaluate = commands.add_parser("evaluate", help="score a saved model")
+    evaluate.add_argument("model")
+    evaluate.add_argument("--limit", type=int, default=0, help="first N test reviews (fixed order)")
+
+    predict = commands.add_parser("predict", help="sentiment of reviews")
+    predict.add_argument("model")
+    predict.add_argument("texts", nargs="*")
+    predict.add_argument("--file", help="one review per line")
+
+    generate = commands.add_parser("generate", help="generate text with a char model")
+    generate.add_argument("model")
+    generate.add_argument("--prime", default="")
+    generate.add_argument("--length", type=int, default=300)
+    generate.add_argument("--temperature", type=float, default=0.8)
+    generate.add_argument("--top-k", type=int, default=0)
+    generate.add_argument("--greedy", action="store_true")
+    generate.add_argument("--seed", type=int, default=None)
+    generate.add_argument("--json", action="store_true")
+
+    commands.add_parser("models", help="list saved models")
+    data = commands.add_parser("data", help="make sure a dataset is present")
+    data.add_argument("dataset", choices=("imdb", "shakespeare"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = build_parser().parse_args(argv)
+        args.argv = argv
+        return COMMANDS[args.command](args)
+    except RnncoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _emit(value: dict[str, Any]) -> None:
+    print(json.dumps(value, ensure_ascii=False))
+
+
+def _config_from(args: argparse.Namespace) -> RunConfig:
+    common = dict(
+        task=args.task,
+        cell=args.cell,
+        units=args.units,
+        layers=args.layers,
+        bidirectional=args.bidirectional,
+        embed_dim=args.embed_dim,
+        dropout=args.dropout,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        optimizer=args.optimizer,
+        clipnorm=args.clipnorm,
+        patience=args.patience,
+        seed=args.seed,
+    )
+    if args.task == "sentiment":
+        common.update(
+            pooling=args.pooling,
+            vocab_size=args.vocab_size,
+            maxlen=args.maxlen,
+            truncating=args.truncating,
+            padding=args.padding,
+            mask_padding=not args.no_mask,
+            limit=args.limit,
+            validation_fraction=args.validation_fraction,
+        )
+    else:
+        common.update(corpus=args.corpus, seq_len=args.seq_len)
+    try:
+        return RunConfig(**common)
+    except ValueError as error:
+        raise RnncoreError(str(error)) from error
+
+
+class ProgressPrinter:
+    """Renders TrainEvents as a one-line progress bar on stderr."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.last_print = 0.0
+
+    def __call__(self, event: TrainEvent) -> None:
+        if event.kind == "batch":
+            now = time.monotonic()
+            if now - self.last_print < 0.5 and event.batch != event.batches:
+                return
+            self.last_print = now
+            filled = int(event.progress * 30)
+            loss = event.metrics.get("loss", float("nan"))
+            line = (
+                f"\repoch {event.epoch}/{event.epochs} [{'#' * filled}{'.' * (30 - filled)}] "
+                f"batch {event.batch}/{event.batches} loss {loss:.4f} "
+                f"{event.examples_per_second:,.0f} ex/s ETA {event.eta_seconds:,.0f}s"
+            )
+            self.stream.write(line)
+        elif event.kind == "epoch":
+            shown = " ".join(f"{key} {value:.4f}" for key, value in event.metrics.items())
+            self.stream.write(f"\repoch {event.epoch}/{event.epochs} done: {shown}{' ' * 20}\n")
+            if event.message:
+                self.stream.write(event.message + "\n")
+        else:
+            self.stream.write(f"{event.message}\n")
+        self.stream.flush()
+
+
+def _store_and_name(out: str | None, config: RunConfig) -> tuple[ModelStore, str]:
+    if out:
+        path = Path(out)
+        return ModelStore(path.parent if str(path.parent) else Path(".")), path.name
+    return ModelStore(class_models_dir()), f"{config.task}-{config.cell}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train and save; prints the result JSON."""
+    config = _config_from(args)
+    store, name = _store_and_name(args.out, config)
+    from rnncore.train import train
+
+    result = train(config, on_event=ProgressPrinter())
+    command = "python -m rnncore " + " ".join(shlex.quote(arg) for arg in args.argv)
+    run = store.save(result, name, {"command": command})
+    summary: dict[str, Any] = {
+        "path": str(run.path),
+        "train_seconds": result.train_seconds,
+        "epochs": len(result.history),
+    }
+    summary.update({key: value for key, value in result.metrics.items() if key != "confusion"})
+    if "confusion" in result.metrics:
+        summary["confusion"] = result.metrics["confusion"]
+    _emit(summary)
+    return 0
+
+
+def find_run(reference: str) -> RunInfo:
+    """A run by folder path, or by name in the class store, then the shipped store."""
+    path = Path(reference)
+    if (path / "run.json").is_file() or (path / "model.keras").is_file():
+        return ModelStore(path.parent).get(path.name)
+    for store in (ModelStore(class_models_dir()), ModelStore(shipped_models_dir())):
+        try:
+            return store.get(reference)
+        except RnncoreError:
+            continue
+    raise RnncoreError(f"No model {reference!r}: give a run folder or a name from `python -m rnncore models`")
+
+
+def _load(reference: str):
+    from rnncore.store import load_run
+
+    run = find_run(reference)
+    if run.error:
+        raise RnncoreError(f"Model {run.name!r} is broken: {run.error}")
+    return load_run(run)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Score a saved model on its held-out data."""
+    from rnncore.evaluate import evaluate_run
+
+    loaded = _load(args.model)
+    _emit(evaluate_run(loaded, limit=args.limit, on_progress=lambda message: print(message, file=sys.stderr)))
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    """Sentiment for texts given as arguments or lines of a file."""
+    from rnncore.predict import Predictor
+
+    texts = list(args.texts)
+    if args.file:
+        try:
+            texts += [line for line in Path(args.file).read_text(encoding="utf-8").splitlines() if line.strip()]
+        except (OSError, UnicodeDecodeError) as error:
+            raise RnncoreError(f"Cannot read {args.file}: {error}") from error
+    if not texts:
+        raise RnncoreError("Give at least one review (as an argument or with --file)")
+    predictor = Predictor(_load(args.model))
+    predictions = predictor.predict_batch(texts)
+    _emit({"predictions": [{"text": text, **p.to_dict()} for text, p in zip(texts, predictions)]})
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Generate text from a char model."""
+    from rnncore.sample import CharSampler
+
+    sampler = CharSampler(_load(args.model))
+    started = time.perf_counter()
+    pieces = []
+    for step in sampler.generate(
+        args.prime, args.length, temperature=args.temperature, top_k=args.top_k, greedy=args.greedy, seed=args.seed
+    ):
+        pieces.append(step.char)
+        if not args.json:
+            sys.stdout.write(step.char)
+            sys.stdout.flush()
+    seconds = time.perf_counter() - started
+    if args.json:
+        _emit({"text": args.prime + "".join(pieces), "chars_per_second": round(len(pieces) / max(seconds, 1e-9), 1)})
+    else:
+        sys.stdout.write("\n")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    """List shipped and class models."""
+    runs = []
+    for source, store in (("shipped", ModelStore(shipped_models_dir())), ("class", ModelStore(class_models_dir()))):
+        for run in store.list_runs():
+            print(
+                f"{source:8} {run.kind or 'broken':10} {run.name}{'  ERROR: ' + run.error if run.error else ''}",
+                file=sys.stderr,
+            )
+            runs.append({"source": source, **run.summary()})
+    _emit({"models": runs})
+    return 0
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    """Download or locate a dataset and print counts."""
+
+    def say(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    if args.dataset == "imdb":
+        from rnncore.imdb import load_imdb
+
+        data = load_imdb(say)
+        _emit({"dataset": "imdb", "train": len(data.train), "test": len(data.test), "fingerprint": data.fingerprint})
+    else:
+        from rnncore.corpus import load_corpus
+
+        corpus = load_corpus("shakespeare", say)
+        _emit({"dataset": "shakespeare", "characters": len(corpus.text), "alphabet": corpus.vocabulary.size})
+    return 0
+
+
+COMMANDS = {
+    "train": cmd_train,
+    "evaluate": cmd_evaluate,
+    "predict": cmd_predict,
+    "generate": cmd_generate,
+    "models": cmd_models,
+    "data": cmd_data,
+}

@@ -1,0 +1,93 @@
+"""Turn a RunConfig into ready-to-train arrays: IMDB for sentiment, a char corpus for language models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnncore.config import RunConfig
+from rnncore.corpus import CharCorpus, CharVocabulary, load_corpus
+from rnncore.downloads import ProgressFn
+from rnncore.imdb import full_vectorized, load_imdb, stratified_indices
+from rnncore.text import Vocabulary
+
+
+@dataclass(frozen=True)
+class SentimentData:
+    """Padded id matrices and labels for training, validation (from train) and test."""
+
+    vocabulary: Vocabulary
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    test_texts: tuple[str, ...]
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class CharData:
+    """Next-character training pairs (x, y shifted by one) from a corpus, plus its alphabet."""
+
+    corpus_name: str
+    vocabulary: CharVocabulary
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    fingerprint: str
+
+
+def prepare_sentiment(config: RunConfig, on_progress: ProgressFn | None = None) -> SentimentData:
+    """IMDB vectorised for `config`: a stratified subset of `limit` training reviews, a validation split
+    carved out of it (the test set is never used for choices), and the full test set."""
+    imdb = load_imdb(on_progress)
+    if on_progress:
+        on_progress(f"Vectorising IMDB with a {config.vocab_size:,}-id vocabulary …")
+    vocabulary, train, test = full_vectorized(config.vocab_size, imdb.fingerprint)
+    rows = stratified_indices(train.labels, config.limit, config.seed)
+    rows = np.random.default_rng(config.seed).permutation(rows)
+    n_val = max(1, int(round(len(rows) * config.validation_fraction)))
+    val_rows, train_rows = rows[:n_val], rows[n_val:]
+    x_all = train.padded(config.maxlen, config.truncating, config.padding)
+    x_test = test.padded(config.maxlen, config.truncating, config.padding)
+    labels = train.labels.astype(np.float32)
+    return SentimentData(
+        vocabulary=vocabulary,
+        x_train=x_all[train_rows],
+        y_train=labels[train_rows],
+        x_val=x_all[val_rows],
+        y_val=labels[val_rows],
+        x_test=x_test,
+        y_test=test.labels.astype(np.float32),
+        test_texts=imdb.test.texts,
+        fingerprint=imdb.fingerprint,
+    )
+
+
+def char_windows(ids: np.ndarray, seq_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """Non-overlapping windows: x = ids[i : i+T], y = ids[i+1 : i+T+1]."""
+    count = (len(ids) - 1) // seq_len
+    if count < 1:
+        raise ValueError(f"The text is too short for sequences of {seq_len} characters; lower seq_len")
+    x = ids[: count * seq_len].reshape(count, seq_len)
+    y = ids[1 : count * seq_len + 1].reshape(count, seq_len)
+    return x, y
+
+
+def prepare_chars(
+    config: RunConfig, corpus: CharCorpus | None = None, on_progress: ProgressFn | None = None
+) -> CharData:
+    """Char-level training data; the last 10 % of the text is held out for validation."""
+    import hashlib
+
+    corpus = corpus or load_corpus(config.corpus, on_progress)
+    vocabulary = corpus.vocabulary
+    seq_len = min(config.seq_len, max(2, (len(corpus.validation_text) - 1)))
+    x_train, y_train = char_windows(vocabulary.encode(corpus.train_text), seq_len)
+    x_val, y_val = char_windows(vocabulary.encode(corpus.validation_text), seq_len)
+    fingerprint = hashlib.sha256(corpus.text.encode("utf-8")).hexdigest()[:16]
+    return CharData(corpus.name, vocabulary, x_train, y_train, x_val, y_val, fingerprint)

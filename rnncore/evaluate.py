@@ -1,0 +1,58 @@
+"""Score a saved run: sentiment on the IMDB test set, char models on their corpus's held-out 10 %."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rnncore.downloads import ProgressFn
+from rnncore.store import LoadedRun
+
+EVAL_BATCH = 512
+
+
+def evaluate_run(run: LoadedRun, limit: int = 0, on_progress: ProgressFn | None = None) -> dict[str, Any]:
+    """Sentiment: {"accuracy", "loss", "n"} on the first `limit` test reviews (all when 0, fixed order).
+    Chars: {"val_loss"} in nats/char over the held-out text (windowed as in training) plus the
+    stateful figure, where the state is carried across 2,000-character chunks."""
+    config = run.config
+    if config.task == "sentiment":
+        from rnncore.imdb import encode_reviews, load_imdb
+        from rnncore.train import sentiment_metrics
+
+        test = load_imdb(on_progress).test
+        rows = range(len(test)) if limit <= 0 else range(min(limit, len(test)))
+        subset = type(test)(tuple(test.texts[i] for i in rows), test.labels[list(rows)])
+        x = encode_reviews(subset, run.vocabulary).padded(config.maxlen, config.truncating, config.padding)
+        probabilities = run.model.predict(x, batch_size=EVAL_BATCH, verbose=0).reshape(-1)
+        metrics = sentiment_metrics(probabilities, subset.labels)
+        return {
+            "accuracy": metrics["accuracy"],
+            "loss": metrics["loss"],
+            "n": metrics["n"],
+            "confusion": metrics["confusion"],
+        }
+    from rnncore.corpus import load_corpus
+    from rnncore.datasets import char_windows
+    from rnncore.sample import CharSampler
+
+    corpus = load_corpus(config.corpus, on_progress)
+    held_out = corpus.validation_text
+    x, y = char_windows(run.vocabulary.encode(held_out), min(config.seq_len, len(held_out) - 1))
+    logits_model = run.model
+    import numpy as np
+
+    losses = []
+    for start in range(0, len(x), EVAL_BATCH):
+        logits = logits_model.predict(x[start : start + EVAL_BATCH], verbose=0).astype(np.float64)
+        logits -= logits.max(axis=-1, keepdims=True)
+        log_p = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+        losses.append(-np.take_along_axis(log_p, y[start : start + EVAL_BATCH][..., None], axis=-1)[..., 0])
+    val_loss = float(np.concatenate(losses).mean())
+    stateful = CharSampler(run).nats_per_char(held_out)
+    return {
+        "val_loss": val_loss,
+        "val_bits_per_char": val_loss / math.log(2),
+        "val_loss_stateful": stateful,
+        "n_chars": len(held_out),
+    }

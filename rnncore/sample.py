@@ -1,0 +1,114 @@
+"""Character generation with a stateful, one-step-at-a-time RNN: each new character costs one cell step
+per layer (the state is carried; the growing text is never re-fed). Also scores text in nats/char."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnncore.errors import RnncoreError
+from rnncore.numpy_rnn import NumpyRNN
+from rnncore.store import LoadedRun
+
+MAX_GENERATE = 20_000
+
+
+@dataclass(frozen=True)
+class SampleStep:
+    """One generated character with the distribution it was drawn from."""
+
+    char: str
+    probability: float  # of the chosen character
+    distribution: np.ndarray  # (alphabet,) after temperature and top-k
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Numerically stable softmax with temperature."""
+    scaled = logits.astype(np.float64) / temperature
+    scaled -= scaled.max()
+    weights = np.exp(scaled)
+    return weights / weights.sum()
+
+
+def shape_distribution(logits: np.ndarray, temperature: float, top_k: int) -> np.ndarray:
+    """Temperature, then keep only the k most likely characters (0 = all)."""
+    probabilities = softmax(logits, temperature)
+    if 0 < top_k < len(probabilities):
+        cutoff = np.partition(probabilities, -top_k)[-top_k]
+        probabilities = np.where(probabilities >= cutoff, probabilities, 0.0)
+        probabilities /= probabilities.sum()
+    return probabilities
+
+
+class CharSampler:
+    """Generates and scores text with a loaded char model. Each generate() call has its own state,
+    so one sampler serves many users at once."""
+
+    def __init__(self, run: LoadedRun):
+        if run.config.task != "chars":
+            raise RnncoreError(f"{run.info.name!r} is a {run.config.task} model, not a character model")
+        self.run = run
+        self.vocabulary = run.vocabulary
+        self.network = NumpyRNN.from_keras(run.model, "chars")
+
+    def prime(self, text: str) -> tuple[np.ndarray, list]:
+        """Feed the priming text; returns (logits for the next character, state)."""
+        state = self.network.initial_state()
+        # With no priming text, start from a newline: the most natural "beginning" in most corpora.
+        ids = (
+            self.vocabulary.encode(text)
+            if text
+            else self.vocabulary.encode("\n" if "\n" in self.vocabulary.chars else self.vocabulary.chars[0])
+        )
+        logits = None
+        for token in ids:
+            logits, state = self.network.step(int(token), state)
+        return logits, state
+
+    def generate(
+        self,
+        prime: str,
+        length: int,
+        temperature: float = 1.0,
+        top_k: int = 0,
+        greedy: bool = False,
+        seed: int | None = None,
+    ) -> Iterator[SampleStep]:
+        """Stream `length` characters after `prime`. The same seed replays the same text exactly."""
+        check_sampling(length, temperature, top_k)
+        rng = np.random.default_rng(seed)
+        logits, state = self.prime(prime)
+        for _ in range(length):
+            distribution = shape_distribution(logits, temperature, top_k)
+            choice = int(np.argmax(distribution)) if greedy else int(rng.choice(len(distribution), p=distribution))
+            yield SampleStep(self.vocabulary.chars[choice], float(distribution[choice]), distribution)
+            logits, state = self.network.step(choice, state)
+
+    def nats_per_char(self, text: str, chunk: int = 2_000) -> float:
+        """Average negative log-likelihood of `text` (nats per character), the state carried through
+        chunks of `chunk` characters processed as one batch. Divide by ln 2 for bits per character."""
+        ids = self.vocabulary.encode(text)
+        if len(ids) < 2:
+            raise RnncoreError("Need at least two characters to score")
+        rows = max(1, (len(ids) - 1) // chunk)
+        width = (len(ids) - 1) // rows
+        inputs = ids[: rows * width].reshape(rows, width)
+        targets = ids[1 : rows * width + 1].reshape(rows, width)
+        logits = self.network.forward(inputs).outputs.astype(np.float64)
+        logits -= logits.max(axis=-1, keepdims=True)
+        log_probabilities = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+        picked = np.take_along_axis(log_probabilities, targets[..., None], axis=-1)
+        return float(-picked.mean())
+
+
+def check_sampling(length: int, temperature: float, top_k: int) -> None:
+    """Clear errors for out-of-range sampling settings."""
+    if not 1 <= length <= MAX_GENERATE:
+        raise RnncoreError(f"length must be from 1 to {MAX_GENERATE:,}; got {length}")
+    if not (math.isfinite(temperature) and 0.01 <= temperature <= 5.0):
+        raise RnncoreError(f"temperature must be from 0.01 to 5; got {temperature}")
+    if top_k < 0:
+        raise RnncoreError(f"top-k must be 0 (off) or positive; got {top_k}")

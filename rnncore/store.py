@@ -1,0 +1,233 @@
+"""The model store: each run is a folder holding `model.keras`, `run.json` (config, vocabulary info,
+metrics, history, timings, data fingerprint) and, for word models, `vocab.json`.
+
+Saves are atomic (written into a hidden temporary folder, then renamed into place), names are
+sanitised and made unique, and a broken run is listed with its reason instead of breaking the listing.
+Only `.keras` files inside a store are ever loaded, always with `safe_mode=True`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rnncore.config import RunConfig
+from rnncore.corpus import CharVocabulary
+from rnncore.errors import ModelLoadError, RnncoreError
+from rnncore.text import Vocabulary
+
+MODEL_FILE = "model.keras"
+INFO_FILE = "run.json"
+VOCAB_FILE = "vocab.json"
+FORMAT_VERSION = 1
+_TEMP_PREFIX = ".saving-"
+_UNSAFE = re.compile(r"[^a-z0-9_-]+")
+
+
+def safe_name(name: str) -> str:
+    """A file-system-safe run name: lowercase letters, digits, '-' and '_' only, at most 60 characters."""
+    cleaned = _UNSAFE.sub("-", name.strip().lower()).strip("-_")[:60]
+    return cleaned or "run"
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One entry of a store listing. `error` is set (and the rest may be empty) when the run is broken."""
+
+    name: str
+    path: Path
+    info: dict[str, Any]
+    error: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """'sentiment' or 'chars' ('' when broken)."""
+        return self.info.get("config", {}).get("task", "")
+
+    @property
+    def config(self) -> RunConfig:
+        """The run's configuration."""
+        return RunConfig.from_dict(self.info["config"])
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        """Test / validation metrics recorded after training."""
+        return self.info.get("metrics", {})
+
+    def summary(self) -> dict[str, Any]:
+        """Short JSON-ready description (for `models` and the home page)."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "path": str(self.path),
+            "metrics": self.metrics,
+            "error": self.error,
+        }
+
+
+@dataclass
+class LoadedRun:
+    """A loaded model with its run description and vocabulary."""
+
+    info: RunInfo
+    model: Any  # keras.Model
+    vocabulary: Vocabulary | CharVocabulary
+
+    @property
+    def config(self) -> RunConfig:
+        """The run's configuration."""
+        return self.info.config
+
+
+class ModelStore:
+    """A folder of runs."""
+
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+
+    def list_runs(self) -> list[RunInfo]:
+        """Every run, newest first; unreadable ones come back with `error` set."""
+        if not self.root.is_dir():
+            return []
+        runs = [self._describe(path) for path in self.root.iterdir() if path.is_dir() and not path.name.startswith(".")]
+        return sorted(runs, key=lambda run: (run.info.get("created", ""), run.name), reverse=True)
+
+    def get(self, name: str) -> RunInfo:
+        """The run called `name` (sanitised the same way as when saving)."""
+        path = self.root / safe_name(name)
+        if not path.is_dir():
+            raise RnncoreError(f"No model called {name!r} in {self.root}")
+        return self._describe(path)
+
+    def _describe(self, path: Path) -> RunInfo:
+        info_path = path / INFO_FILE
+        try:
+            info = json.loads(info_path.read_text(encoding="utf-8"))
+            RunConfig.from_dict(info["config"])
+        except FileNotFoundError:
+            return RunInfo(path.name, path, {}, error=f"{INFO_FILE} is missing")
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            return RunInfo(path.name, path, {}, error=f"{INFO_FILE} is unreadable: {error}")
+        if not (path / MODEL_FILE).is_file():
+            return RunInfo(path.name, path, info, error=f"{MODEL_FILE} is missing")
+        return RunInfo(path.name, path, info)
+
+    def save(self, result, name: str, extra_info: dict[str, Any] | None = None) -> RunInfo:
+        """Save a TrainResult atomically under a unique sanitised name; returns the new run."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        temp = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=self.root))
+        try:
+            os.chmod(temp, 0o755)  # mkdtemp makes it private; runs are meant to be shared
+            _without_optimizer(result.model).save(temp / MODEL_FILE)
+            info = _run_info(result, extra_info or {})
+            if isinstance(result.vocabulary, Vocabulary):
+                _write_json(temp / VOCAB_FILE, list(result.vocabulary.words))
+            _write_json(temp / INFO_FILE, info)
+            final = self._rename_unique(temp, safe_name(name))
+        except OSError as error:
+            shutil.rmtree(temp, ignore_errors=True)
+            raise RnncoreError(f"Could not save the model ({error.strerror or error}); nothing was changed") from error
+        except BaseException:
+            shutil.rmtree(temp, ignore_errors=True)
+            raise
+        return self._describe(final)
+
+    def _rename_unique(self, temp: Path, base: str) -> Path:
+        # rename() onto an existing non-empty folder fails atomically, so concurrent saves of the same
+        # name each end up with their own suffix and never overwrite one another.
+        for attempt in range(1, 10_000):
+            candidate = self.root / (base if attempt == 1 else f"{base}-{attempt}")
+            if candidate.exists():
+                continue
+            try:
+                os.rename(temp, candidate)
+                return candidate
+            except OSError:
+                continue
+        raise RnncoreError(f"Too many runs called {base!r}")
+
+    def load(self, name: str) -> LoadedRun:
+        """Load a run's model (safe_mode=True) and vocabulary. Raises ModelLoadError with the reason."""
+        run = self.get(name)
+        if run.error:
+            raise ModelLoadError(f"Model {run.name!r} is broken: {run.error}")
+        return load_run(run)
+
+    def delete(self, name: str) -> None:
+        """Remove a run (renamed away first, so it vanishes from listings at once)."""
+        run = self.get(name)
+        doomed = self.root / f"{_TEMP_PREFIX}deleted-{run.name}-{time.time_ns()}"
+        os.rename(run.path, doomed)
+        shutil.rmtree(doomed, ignore_errors=True)
+
+
+def load_run(run: RunInfo) -> LoadedRun:
+    """Load a listed run. Only `model.keras` inside the run folder is read, with safe_mode=True."""
+    from rnncore.tf_setup import keras_module
+
+    keras = keras_module()
+    import rnncore.layers  # noqa: F401  (registers custom layers for deserialisation)
+
+    try:
+        model = keras.saving.load_model(run.path / MODEL_FILE, compile=False, safe_mode=True)
+    except Exception as error:  # corrupt zip, bad weights, unknown layer…
+        raise ModelLoadError(f"Model {run.name!r} could not be loaded: {type(error).__name__}: {error}") from error
+    vocab_info = run.info.get("vocabulary", {})
+    try:
+        if vocab_info.get("type") == "chars":
+            vocabulary: Vocabulary | CharVocabulary = CharVocabulary(vocab_info["chars"])
+        else:
+            vocabulary = Vocabulary(tuple(json.loads((run.path / VOCAB_FILE).read_text(encoding="utf-8"))))
+    except (OSError, ValueError, KeyError) as error:
+        raise ModelLoadError(f"Model {run.name!r} has an unreadable vocabulary: {error}") from error
+    return LoadedRun(run, model, vocabulary)
+
+
+def _without_optimizer(model):
+    """An uncompiled copy: the optimizer's moments would triple the file and are useless for inference."""
+    if getattr(model, "optimizer", None) is None:
+        return model
+    from rnncore.tf_setup import keras_module
+
+    copy = keras_module().models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def _run_info(result, extra: dict[str, Any]) -> dict[str, Any]:
+    vocabulary = result.vocabulary
+    if isinstance(vocabulary, CharVocabulary):
+        vocab_info = {"type": "chars", "size": vocabulary.size, "chars": vocabulary.chars}
+    else:
+        vocab_info = {"type": "words", "size": vocabulary.size, "file": VOCAB_FILE, "pad_id": 0, "oov_id": 1}
+    return {
+        "format": FORMAT_VERSION,
+        "config": result.config.to_dict(),
+        "vocabulary": vocab_info,
+        "metrics": result.metrics,
+        "history": result.history,
+        "parameters": int(result.model.count_params()),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "train_seconds": result.train_seconds,
+        "stopped_early": result.stopped_early,
+        "cancelled": result.cancelled,
+        "data_fingerprint": result.fingerprint,
+        "machine": f"{platform.machine()} CPU, {os.cpu_count()} cores",
+        **result.extras,
+        **extra,
+    }
+
+
+def _write_json(path: Path, value: Any) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(value, handle, ensure_ascii=False)
+        handle.flush()
+        os.fsync(handle.fileno())

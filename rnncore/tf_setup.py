@@ -1,0 +1,32 @@
+"""Import TensorFlow/Keras once, quietly, with thread settings chosen for a small shared CPU server."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+_lock = threading.Lock()
+_configured = False
+
+
+def keras_module():
+    """Return the `keras` module after configuring TensorFlow (first call costs ~4 s and ~570 MB)."""
+    global _configured
+    with _lock:
+        if not _configured:
+            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+            os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+            import tensorflow as tf
+
+            # Two cores: one op at a time using both cores beats two ops fighting over them, and keeps
+            # inference threads (numpy, outside TF) responsive while a training job runs.
+            threads = int(os.environ.get("RNNCORE_TF_THREADS", "0")) or min(os.cpu_count() or 2, 4)
+            try:
+                tf.config.threading.set_intra_op_parallelism_threads(threads)
+                tf.config.threading.set_inter_op_parallelism_threads(1)
+            except RuntimeError:
+                pass  # TensorFlow was already initialised by the host program; keep its settings
+            _configured = True
+    import keras
+
+    return keras

@@ -1,0 +1,230 @@
+"""Train a model from a RunConfig, reporting progress as TrainEvents.
+
+Early stopping watches validation loss and restores the best weights; a stop request is honoured after
+the current batch (Keras checks `stop_training` between batches) and also keeps the best weights.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rnncore.config import RunConfig
+from rnncore.datasets import CharData, SentimentData, prepare_chars, prepare_sentiment
+from rnncore.events import EventHandler, StopCheck, TrainEvent, ignore_event, never_stop
+from rnncore.model import build_model
+from rnncore.tf_setup import keras_module
+
+keras = keras_module()  # this module is imported only when training, so TensorFlow is needed anyway
+EVAL_BATCH = 512
+
+
+@dataclass
+class TrainResult:
+    """What a finished run produced; `store.save_run` turns it into a saved run."""
+
+    config: RunConfig
+    model: Any  # keras.Model
+    vocabulary: Any  # Vocabulary (words) or CharVocabulary
+    history: list[dict[str, float]]
+    metrics: dict[str, Any]
+    train_seconds: float
+    fingerprint: str
+    stopped_early: bool = False
+    cancelled: bool = False
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def train(
+    config: RunConfig,
+    data: SentimentData | CharData | None = None,
+    on_event: EventHandler = ignore_event,
+    should_stop: StopCheck = never_stop,
+) -> TrainResult:
+    """Train (loading data for `config` when `data` is None), then evaluate; see module docstring."""
+    if data is None:
+        on_event(TrainEvent("status", "Loading data …"))
+        status = lambda message: on_event(TrainEvent("status", message))  # noqa: E731
+        data = prepare_sentiment(config, status) if config.task == "sentiment" else prepare_chars(config, None, status)
+    keras.utils.set_random_seed(config.seed)
+    on_event(TrainEvent("status", "Building the model …"))
+    model = build_model(config, data.vocabulary.size)
+    model.compile(optimizer=_optimizer(config), **_loss_and_metrics(config))
+    watcher = _ProgressWatcher(config, data, on_event, should_stop)
+    started = time.perf_counter()
+    model.fit(
+        data.x_train,
+        data.y_train,
+        batch_size=config.batch_size,
+        epochs=config.epochs,
+        shuffle=True,
+        verbose=0,
+        callbacks=[watcher],
+    )
+    train_seconds = time.perf_counter() - started
+    watcher.restore_best()
+    on_event(TrainEvent("status", "Evaluating …"))
+    metrics = _evaluate(model, config, data) if watcher.history else {}
+    result = TrainResult(
+        config=config,
+        model=model,
+        vocabulary=data.vocabulary,
+        history=watcher.history,
+        metrics=metrics,
+        train_seconds=round(train_seconds, 2),
+        fingerprint=data.fingerprint,
+        stopped_early=watcher.stopped_early,
+        cancelled=watcher.cancelled,
+    )
+    if isinstance(data, SentimentData) and watcher.history:
+        result.extras["misclassified"] = _misclassified(metrics.pop("_probabilities"), data)
+    on_event(TrainEvent("done", "Cancelled" if watcher.cancelled else "Finished", metrics=_scalars(metrics)))
+    return result
+
+
+def _optimizer(config: RunConfig):
+    options: dict[str, Any] = {"learning_rate": config.learning_rate}
+    if config.clipnorm > 0:
+        options["clipnorm"] = config.clipnorm  # bounds exploding gradients, the classic RNN failure
+    return {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop, "sgd": keras.optimizers.SGD}[
+        config.optimizer
+    ](**options)
+
+
+def _loss_and_metrics(config: RunConfig) -> dict[str, Any]:
+    if config.task == "sentiment":
+        return {"loss": "binary_crossentropy", "metrics": ["accuracy"]}
+    return {"loss": keras.losses.SparseCategoricalCrossentropy(from_logits=True), "metrics": ["accuracy"]}
+
+
+def _scalars(metrics: dict[str, Any]) -> dict[str, float]:
+    return {key: float(value) for key, value in metrics.items() if isinstance(value, (int, float))}
+
+
+class _ProgressWatcher(keras.callbacks.Callback):
+    """Emits events, validates at the end of each epoch, early-stops on validation loss and honours
+    stop requests. Validation runs here rather than in fit() so that a stop skips it."""
+
+    def __init__(self, config: RunConfig, data, on_event: EventHandler, should_stop: StopCheck):
+        super().__init__()
+        self.config, self.data, self.on_event, self.should_stop = config, data, on_event, should_stop
+        self.batches = math.ceil(len(data.x_train) / config.batch_size)
+        self.history: list[dict[str, float]] = []
+        self.best_loss = math.inf
+        self.best_weights = None
+        self.waited = 0
+        self.stopped_early = False
+        self.cancelled = False
+        self.epoch_seconds: list[float] = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch + 1
+        self.epoch_started = time.perf_counter()
+        if epoch == 0:
+            self.run_started = self.epoch_started
+
+    def on_train_batch_end(self, batch, logs=None):
+        now = time.perf_counter()
+        done = batch + 1
+        per_batch = (now - self.epoch_started) / done
+        epoch_guess = self.epoch_seconds[-1] if self.epoch_seconds else per_batch * self.batches * 1.1
+        remaining_epochs = self.config.epochs - self.epoch
+        self.on_event(
+            TrainEvent(
+                "batch",
+                epoch=self.epoch,
+                epochs=self.config.epochs,
+                batch=done,
+                batches=self.batches,
+                metrics={key: float(value) for key, value in (logs or {}).items()},
+                examples_per_second=done * self.config.batch_size / max(now - self.epoch_started, 1e-9),
+                eta_seconds=per_batch * (self.batches - done) + remaining_epochs * epoch_guess,
+                elapsed_seconds=now - self.run_started,
+            )
+        )
+        if self.should_stop():
+            self.cancelled = True
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.cancelled:
+            return  # skip validation so a stop request takes effect at once
+        metrics = {key: float(value) for key, value in (logs or {}).items()}
+        metrics.update(self._validate())
+        self.history.append(metrics)
+        self.epoch_seconds.append(time.perf_counter() - self.epoch_started)
+        if metrics["val_loss"] < self.best_loss:
+            self.best_loss, self.waited = metrics["val_loss"], 0
+            self.best_weights = self.model.get_weights()
+        else:
+            self.waited += 1
+            if self.config.patience and self.waited >= self.config.patience:
+                self.stopped_early = True
+                self.model.stop_training = True
+        now = time.perf_counter()
+        self.on_event(
+            TrainEvent(
+                "epoch",
+                message="Early stop: validation loss stopped improving" if self.stopped_early else "",
+                epoch=self.epoch,
+                epochs=self.config.epochs,
+                batch=self.batches,
+                batches=self.batches,
+                metrics=metrics,
+                examples_per_second=len(self.data.x_train) / max(self.epoch_seconds[-1], 1e-9),
+                eta_seconds=(self.config.epochs - self.epoch) * self.epoch_seconds[-1] * (not self.stopped_early),
+                elapsed_seconds=now - self.run_started,
+            )
+        )
+
+    def _validate(self) -> dict[str, float]:
+        values = self.model.evaluate(
+            self.data.x_val, self.data.y_val, batch_size=EVAL_BATCH, verbose=0, return_dict=True
+        )
+        return {f"val_{key}": float(value) for key, value in values.items()}
+
+    def restore_best(self) -> None:
+        """Put back the weights of the epoch with the lowest validation loss, if any epoch finished."""
+        if self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
+
+
+def _evaluate(model, config: RunConfig, data) -> dict[str, Any]:
+    if isinstance(data, CharData):
+        values = model.evaluate(data.x_val, data.y_val, batch_size=EVAL_BATCH, verbose=0, return_dict=True)
+        return {"val_loss": float(values["loss"]), "val_bits_per_char": float(values["loss"]) / math.log(2)}
+    probabilities = model.predict(data.x_test, batch_size=EVAL_BATCH, verbose=0).reshape(-1)
+    return {**sentiment_metrics(probabilities, data.y_test), "_probabilities": probabilities}
+
+
+def sentiment_metrics(probabilities: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+    """Accuracy, binary cross-entropy and confusion-matrix counts for P(positive) against 0/1 labels."""
+    p = np.clip(probabilities.astype(np.float64), 1e-7, 1 - 1e-7)
+    y = labels.astype(np.float64)
+    predicted = p >= 0.5
+    actual = y >= 0.5
+    return {
+        "accuracy": float(np.mean(predicted == actual)),
+        "loss": float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))),
+        "n": int(len(y)),
+        "confusion": {
+            "true_positive": int(np.sum(predicted & actual)),
+            "false_positive": int(np.sum(predicted & ~actual)),
+            "true_negative": int(np.sum(~predicted & ~actual)),
+            "false_negative": int(np.sum(~predicted & actual)),
+        },
+    }
+
+
+def _misclassified(probabilities: np.ndarray, data: SentimentData, count: int = 20) -> list[dict[str, Any]]:
+    """The most confidently wrong test reviews: the best material for a class discussion."""
+    wrong = np.flatnonzero((probabilities >= 0.5) != (data.y_test >= 0.5))
+    worst = wrong[np.argsort(-np.abs(probabilities[wrong] - 0.5))][:count]
+    return [
+        {"text": data.test_texts[i], "label": int(data.y_test[i]), "probability": float(probabilities[i])}
+        for i in worst
+    ]
