@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,8 @@ def _model_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bidirectional", action="store_true")
     parser.add_argument("--embed-dim", type=int, default=64)
     parser.add_argument("--dropout", type=float, default=0.0)
+    parser.add_argument("--embedding-dropout", type=float, default=0.0)
+    parser.add_argument("--init-from", help="continue training from this saved run (same architecture)")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
@@ -43,6 +47,9 @@ def _model_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patience", type=int, default=2, help="early-stopping patience in epochs (0 = off)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", help="run folder to create (default: the class store, auto-named)")
+    parser.add_argument(
+        "--max-minutes", type=float, default=0, help="stop after this much training time, keeping the best epoch"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,6 +127,7 @@ def _config_from(args: argparse.Namespace) -> RunConfig:
         bidirectional=args.bidirectional,
         embed_dim=args.embed_dim,
         dropout=args.dropout,
+        embedding_dropout=args.embedding_dropout,
         epochs=args.epochs,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
@@ -150,8 +158,8 @@ def _config_from(args: argparse.Namespace) -> RunConfig:
 class ProgressPrinter:
     """Renders TrainEvents as a one-line progress bar on stderr."""
 
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
         self.last_print = 0.0
 
     def __call__(self, event: TrainEvent) -> None:
@@ -188,12 +196,33 @@ def _store_and_name(out: str | None, config: RunConfig) -> tuple[ModelStore, str
 def cmd_train(args: argparse.Namespace) -> int:
     """Train and save; prints the result JSON."""
     config = _config_from(args)
+    # cheap checks first: importing TensorFlow takes seconds, a typo should not
+    if args.max_minutes < 0:
+        raise RnncoreError("--max-minutes must be 0 (no limit) or positive")
+    if config.task == "chars" and config.corpus not in ("shakespeare", "imdb") and not Path(config.corpus).is_file():
+        raise RnncoreError(f"Corpus {config.corpus!r} is not 'shakespeare', 'imdb' or an existing text file")
     store, name = _store_and_name(args.out, config)
     from rnncore.train import train
 
-    result = train(config, on_event=ProgressPrinter())
-    command = "python -m rnncore " + " ".join(shlex.quote(arg) for arg in args.argv)
-    run = store.save(result, name, {"command": command})
+    extra: dict[str, Any] = {"command": "python -m rnncore " + " ".join(shlex.quote(arg) for arg in args.argv)}
+    initial_weights = None
+    if args.init_from:
+        start = _load(args.init_from)
+        initial_weights = start.model.get_weights()
+        # keep the lineage so a model card can state the total training time honestly
+        extra["init_from"] = {
+            "path": str(start.info.path),
+            "train_seconds": start.info.info.get("train_seconds", 0)
+            + start.info.info.get("init_from", {}).get("train_seconds", 0),
+            "epochs": len(start.info.info.get("history", [])) + start.info.info.get("init_from", {}).get("epochs", 0),
+        }
+    result = train(
+        config,
+        on_event=ProgressPrinter(),
+        should_stop=_stop_requests(args.max_minutes),
+        initial_weights=initial_weights,
+    )
+    run = store.save(result, name, extra)
     summary: dict[str, Any] = {
         "path": str(run.path),
         "train_seconds": result.train_seconds,
@@ -204,6 +233,22 @@ def cmd_train(args: argparse.Namespace) -> int:
         summary["confusion"] = result.metrics["confusion"]
     _emit(summary)
     return 0
+
+
+def _stop_requests(max_minutes: float):
+    """A should_stop callable: true once the time budget is spent or after Ctrl-C / SIGTERM, so training
+    ends after the current batch and the best epoch so far is still saved."""
+    deadline = time.monotonic() + max_minutes * 60 if max_minutes > 0 else float("inf")
+    stop = threading.Event()
+
+    def request_stop(signum, frame):
+        print("\nstopping after this batch; the best epoch so far will be saved …", file=sys.stderr)
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGTERM, request_stop)
+    return lambda: stop.is_set() or time.monotonic() > deadline
 
 
 def find_run(reference: str) -> RunInfo:

@@ -41,6 +41,7 @@ class RunConfig:
     bidirectional: bool = False
     embed_dim: int = 64
     dropout: float = 0.0
+    embedding_dropout: float = 0.0  # drops whole embedding channels (SpatialDropout1D): strong regulariser
     pooling: str = "last"  # sentiment head: last state, or max/mean over all time steps
     # --- sentiment data ---
     vocab_size: int = 10_000
@@ -75,8 +76,9 @@ class RunConfig:
                 raise ValueError(f"{name} must be a whole number from {low} to {high}; got {value!r}")
         if not 0 <= self.limit <= 25_000:
             raise ValueError(f"limit must be 0 (all) or up to 25,000 reviews; got {self.limit!r}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1); got {self.dropout!r}")
+        for name in ("dropout", "embedding_dropout"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1); got {getattr(self, name)!r}")
         if not 0.0 < self.validation_fraction < 0.5:
             raise ValueError(f"validation_fraction must be in (0, 0.5); got {self.validation_fraction!r}")
         if not 0.0 < self.learning_rate <= 1.0:

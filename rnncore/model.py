@@ -23,6 +23,8 @@ def build_model(config: RunConfig, vocab_size: int):
     x = layers.Embedding(vocab_size, config.embed_dim, mask_zero=sentiment and config.mask_padding, name="embedding")(
         inputs
     )
+    if config.embedding_dropout > 0:
+        x = layers.SpatialDropout1D(config.embedding_dropout, name="embedding_dropout")(x)
     cell_class = getattr(layers, CELL_CLASS[config.cell])
     for depth in range(config.layers):
         last = depth == config.layers - 1

@@ -22,19 +22,40 @@ GATE_NAMES = {
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    # tanh form: one fewer temporary than 1/(1+exp(-x)) and no overflow warnings
+    # tanh form: no overflow warnings for large |x|
     return 0.5 * np.tanh(0.5 * x) + 0.5
 
 
 @dataclass(frozen=True)
 class Cell:
-    """Weights of one recurrent cell (one direction of one layer)."""
+    """Weights of one recurrent cell (one direction of one layer), in Keras's layout.
+
+    For speed the step uses a rearranged copy (made once): LSTM columns reordered from Keras's
+    [i f c o] to [i f o c] so the three sigmoid gates are contiguous, and every sigmoid column scaled by
+    0.5, because sigmoid(x) = 0.5·tanh(x/2) + 0.5 — so one tanh call covers all of a step's gates.
+    """
 
     kind: str  # simplernn | lstm | gru
     kernel: np.ndarray  # (input_dim, gates*units)
     recurrent: np.ndarray  # (units, gates*units)
     bias: np.ndarray  # (gates*units,) input bias
     recurrent_bias: np.ndarray | None  # GRU (reset_after) only
+
+    def __post_init__(self) -> None:
+        units = self.units
+        if self.kind == "lstm":
+            order = np.r_[0 : 2 * units, 3 * units : 4 * units, 2 * units : 3 * units]
+            scale = np.r_[np.full(3 * units, 0.5), np.ones(units)].astype(np.float32)
+        elif self.kind == "gru":
+            order = np.arange(3 * units)
+            scale = np.r_[np.full(2 * units, 0.5), np.ones(units)].astype(np.float32)
+        else:
+            order, scale = np.arange(units), np.ones(units, np.float32)
+        object.__setattr__(self, "_kernel", np.ascontiguousarray(self.kernel[:, order] * scale))
+        object.__setattr__(self, "_recurrent", np.ascontiguousarray(self.recurrent[:, order] * scale))
+        object.__setattr__(self, "_bias", self.bias[order] * scale)
+        rb = None if self.recurrent_bias is None else self.recurrent_bias * scale
+        object.__setattr__(self, "_recurrent_bias", rb)
 
     @property
     def units(self) -> int:
@@ -46,28 +67,39 @@ class Cell:
         h = np.zeros((batch, self.units), np.float32)
         return h, (np.zeros_like(h) if self.kind == "lstm" else None)
 
+    def project(self, x: np.ndarray) -> np.ndarray:
+        """Input contribution for every step at once (one matrix product): the argument of `step`."""
+        return x @ self._kernel + self._bias
+
     def step(self, x_projected: np.ndarray, h: np.ndarray, c: np.ndarray | None, gates: dict | None = None):
-        """One time step given the input already multiplied by `kernel` (plus bias). Returns (h, c)."""
+        """One time step from `project(x_t)`; returns (h, c). With `gates`, records every gate value."""
         units = self.units
-        recurrent = h @ self.recurrent
+        z = h @ self._recurrent
         if self.kind == "simplernn":
-            return np.tanh(x_projected + recurrent), None
+            z += x_projected
+            return np.tanh(z, out=z), None
         if self.kind == "lstm":
-            z = x_projected + recurrent
-            i = _sigmoid(z[:, :units])
-            f = _sigmoid(z[:, units : 2 * units])
-            g = np.tanh(z[:, 2 * units : 3 * units])
-            o = _sigmoid(z[:, 3 * units :])
+            z += x_projected
+            np.tanh(z, out=z)
+            sig = z[:, : 3 * units]
+            sig *= 0.5
+            sig += 0.5
+            i, f, o, g = z[:, :units], z[:, units : 2 * units], z[:, 2 * units : 3 * units], z[:, 3 * units :]
             c = f * c + i * g
             h = o * np.tanh(c)
             if gates is not None:
                 gates.update(input=i, forget=f, candidate=g, output=o, cell=c)
             return h, c
-        recurrent += self.recurrent_bias
-        zr = _sigmoid(x_projected[:, : 2 * units] + recurrent[:, : 2 * units])
+        z += self._recurrent_bias
+        zr = x_projected[:, : 2 * units] + z[:, : 2 * units]
+        np.tanh(zr, out=zr)
+        zr *= 0.5
+        zr += 0.5
         update, reset = zr[:, :units], zr[:, units:]
-        candidate = np.tanh(x_projected[:, 2 * units :] + reset * recurrent[:, 2 * units :])
-        h = candidate + update * (h - candidate)  # = update*h + (1-update)*candidate
+        candidate = reset * z[:, 2 * units :]
+        candidate += x_projected[:, 2 * units :]
+        np.tanh(candidate, out=candidate)
+        h = candidate + update * (h - candidate)  # = update·h + (1 − update)·candidate
         if gates is not None:
             gates.update(update=update, reset=reset, candidate=candidate)
         return h, None
@@ -75,19 +107,24 @@ class Cell:
     def run(self, x: np.ndarray, mask: np.ndarray | None, reverse: bool = False, record: bool = False):
         """Run over a (batch, time, features) sequence. Masked steps keep the previous state, as in Keras.
         Returns (outputs (B,T,U), final h (B,U), traces {name: (B,T,U)} when `record`)."""
-        batch, steps, _ = x.shape
-        projected = x @ self.kernel + self.bias  # all input projections in one matrix product
+        return self.run_projected(self.project(x), None if mask is None else mask[:, :, None], reverse, record)
+
+    def run_projected(self, projected: np.ndarray, mask: np.ndarray | None, reverse: bool = False, record=False):
+        """`run` from precomputed input projections; `mask` is (B,T,1) or (B,T,units)."""
+        batch, steps, _ = projected.shape
         h, c = self.zero_state(batch)
-        outputs = np.zeros((batch, steps, self.units), np.float32)
+        outputs = np.empty((batch, steps, self.units), np.float32)
         traces: dict[str, np.ndarray] = {}
         order = range(steps - 1, -1, -1) if reverse else range(steps)
         for t in order:
             gates: dict | None = {} if record else None
             new_h, new_c = self.step(projected[:, t], h, c, gates)
             if mask is not None:
-                keep = mask[:, t, None]
+                keep = mask[:, t]
                 new_h = np.where(keep, new_h, h)
                 new_c = np.where(keep, new_c, c) if new_c is not None else None
+                if gates and "cell" in gates:
+                    gates["cell"] = new_c  # the cell trace is a state: over padding it is kept, like h
             h, c = new_h, new_c
             outputs[:, t] = h
             if gates:
@@ -102,6 +139,33 @@ class Layer:
 
     forward: Cell
     backward: Cell | None = None
+
+    def __post_init__(self) -> None:
+        if self.backward is not None:
+            object.__setattr__(self, "_fused", _fuse(self.forward, self.backward))
+
+    def run(self, x: np.ndarray, mask: np.ndarray | None, record: bool):
+        """(outputs (B,T,U·directions), final state (B,U·directions), {"forward/gate": (B,T,U), …})."""
+        if self.backward is None:
+            out, final, traces = self.forward.run(x, mask, record=record)
+            return out, final, {f"forward/{name}": value for name, value in traces.items()}
+        # Both directions advance together in one fused cell: step t reads token t forwards and token
+        # T-1-t backwards, so a bidirectional layer costs about as many NumPy calls as a one-way layer.
+        units = self.forward.units
+        reversed_x = x[:, ::-1]
+        projected = _interleave(self.forward.project(x), self.backward.project(reversed_x), self.forward.kind)
+        both_mask = None
+        if mask is not None:
+            both_mask = np.concatenate(
+                [np.repeat(mask[:, :, None], units, axis=2), np.repeat(mask[:, ::-1, None], units, axis=2)], axis=2
+            )
+        out, final, traces = self._fused.run_projected(projected, both_mask, record=record)
+        forward_out, backward_out = out[..., :units], out[..., units:][:, ::-1]
+        named = {}
+        for name, value in traces.items():
+            named[f"forward/{name}"] = value[..., :units]
+            named[f"backward/{name}"] = value[..., units:][:, ::-1]
+        return np.concatenate([forward_out, backward_out], axis=-1), final, named
 
 
 @dataclass
@@ -159,16 +223,10 @@ class NumpyRNN:
         x = self.embedding[ids]
         hidden, gates, finals = [], [], []
         for layer in self.layers:
-            out, final, traces = layer.forward.run(x, mask, reverse=False, record=record)
-            layer_gates = {f"forward/{name}": value for name, value in traces.items()}
-            if layer.backward is not None:
-                back, back_final, back_traces = layer.backward.run(x, mask, reverse=True, record=record)
-                out = np.concatenate([out, back], axis=-1)
-                final = np.concatenate([final, back_final], axis=-1)
-                layer_gates.update({f"backward/{name}": value for name, value in back_traces.items()})
-            x, finals = out, [final]
+            x, final, layer_gates = layer.run(x, mask, record)
+            finals = [final]
             if record:
-                hidden.append(out)
+                hidden.append(x)
                 gates.append(layer_gates)
         if self.task == "chars":
             return ForwardPass(x @ self.dense_kernel + self.dense_bias, hidden, gates)
@@ -215,7 +273,7 @@ class NumpyRNN:
         new_state = []
         for layer, (h, c) in zip(self.layers, state):
             cell = layer.forward
-            h, c = cell.step(x @ cell.kernel + cell.bias, h, c)
+            h, c = cell.step(cell.project(x), h, c)
             new_state.append((h, c))
             x = h
         return (x @ self.dense_kernel + self.dense_bias)[0], new_state
@@ -227,3 +285,32 @@ def _cell(layer) -> Cell:
     if kind == "gru":
         return Cell(kind, kernel, recurrent, bias[0], bias[1])
     return Cell(kind, kernel, recurrent, bias, None)
+
+
+def _gate_count(kind: str) -> int:
+    return {"simplernn": 1, "lstm": 4, "gru": 3}[kind]
+
+
+def _interleave(forward: np.ndarray, backward: np.ndarray, kind: str) -> np.ndarray:
+    """Per gate block, put the forward direction's columns then the backward's: [g1_f g1_b g2_f g2_b …]."""
+    gates = _gate_count(kind)
+    *lead, width = forward.shape
+    units = width // gates
+    stacked = np.stack([forward.reshape(*lead, gates, units), backward.reshape(*lead, gates, units)], axis=-2)
+    return stacked.reshape(*lead, 2 * width)
+
+
+def _fuse(forward: Cell, backward: Cell) -> Cell:
+    """One cell of 2·units whose recurrent matrix is block-diagonal: the two directions never mix."""
+    units, gates = forward.units, _gate_count(forward.kind)
+    recurrent = np.zeros((2 * units, gates * 2 * units), np.float32)
+    for g in range(gates):
+        block = slice(g * units, (g + 1) * units)
+        recurrent[:units, g * 2 * units : g * 2 * units + units] = forward.recurrent[:, block]
+        recurrent[units:, g * 2 * units + units : (g + 1) * 2 * units] = backward.recurrent[:, block]
+    recurrent_bias = None
+    if forward.recurrent_bias is not None:
+        recurrent_bias = _interleave(forward.recurrent_bias, backward.recurrent_bias, forward.kind)
+    # kernel and bias are unused: inputs are projected per direction, then interleaved
+    width = gates * 2 * units
+    return Cell(forward.kind, np.zeros((1, width), np.float32), recurrent, np.zeros(width, np.float32), recurrent_bias)

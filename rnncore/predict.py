@@ -13,7 +13,8 @@ from rnncore.store import LoadedRun
 from rnncore.text import OOV_ID, PAD_ID, tokenize
 
 MAX_REVIEW_CHARS = 100_000  # longer input is cut (a 1 MB paste must not stall a shared server)
-PREFIX_BATCH_LIMIT = 600  # tokens; O(T²) work for bidirectional trajectories and occlusion
+PREFIX_BATCH_LIMIT = 600  # tokens; O(T²) work for occlusion
+MAX_PREFIXES = 120  # bidirectional trajectories re-read each prefix, so long reviews are sampled
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ class Predictor:
 
     def trajectory(self, text: str) -> tuple[list[Token], np.ndarray]:
         """(tokens the model read, P(positive) after each of them). Forward-only models: one pass.
-        Bidirectional models look ahead, so each prefix is re-read — batched into one call."""
+        Bidirectional models look ahead, so each prefix is re-read, batched into one call; beyond
+        MAX_PREFIXES words only evenly spaced prefixes are computed (the others are NaN)."""
         tokens = [t for t in self.tokens(text) if not t.truncated]
         if not tokens:
             return [], np.zeros(0, np.float32)
@@ -109,11 +111,12 @@ class Predictor:
         result = self.network.forward(ids)
         if result.step_probabilities is not None:
             return tokens, result.step_probabilities[0, offset : offset + len(tokens)]
-        tokens = tokens[-PREFIX_BATCH_LIMIT:]
         real = np.asarray([t.token_id for t in tokens], np.int32)
-        prefixes = [real[: n + 1] for n in range(len(real))]
-        ids, mask = _left_pad(prefixes)
-        return tokens, self.network.forward(ids, mask).outputs
+        ends = np.unique(np.linspace(1, len(real), min(len(real), MAX_PREFIXES)).round().astype(int))
+        ids, mask = _left_pad([real[:end] for end in ends])
+        probabilities = np.full(len(real), np.nan, np.float32)
+        probabilities[ends - 1] = self.network.forward(ids, mask).outputs
+        return tokens, probabilities
 
     def attribution(self, text: str) -> tuple[list[Token], np.ndarray]:
         """Occlusion: how much P(positive) drops when each word is replaced by <unk> (positive values

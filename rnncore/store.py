@@ -122,8 +122,11 @@ class ModelStore:
 
     def save(self, result, name: str, extra_info: dict[str, Any] | None = None) -> RunInfo:
         """Save a TrainResult atomically under a unique sanitised name; returns the new run."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        temp = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=self.root))
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            temp = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=self.root))
+        except OSError as error:  # read-only disk, a file in the way, no permission…
+            raise RnncoreError(f"Could not save the model in {self.root} ({error.strerror or error})") from error
         try:
             os.chmod(temp, 0o755)  # mkdtemp makes it private; runs are meant to be shared
             _without_optimizer(result.model).save(temp / MODEL_FILE)
@@ -195,9 +198,9 @@ def _without_optimizer(model):
     """An uncompiled copy: the optimizer's moments would triple the file and are useless for inference."""
     if getattr(model, "optimizer", None) is None:
         return model
-    from rnncore.tf_setup import keras_module
+    import rnncore.layers  # noqa: F401  (custom layers must be registered to rebuild from config)
 
-    copy = keras_module().models.clone_model(model)
+    copy = type(model).from_config(model.get_config())  # clone_model would keep the compile state
     copy.set_weights(model.get_weights())
     return copy
 

@@ -16,7 +16,7 @@ def keras_module():
         if not _configured:
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
             os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-            import tensorflow as tf
+            tf = _import_tensorflow_quietly()
 
             # Two cores: one op at a time using both cores beats two ops fighting over them, and keeps
             # inference threads (numpy, outside TF) responsive while a training job runs.
@@ -30,3 +30,26 @@ def keras_module():
     import keras
 
     return keras
+
+
+def _import_tensorflow_quietly():
+    """TensorFlow's C++ runtime prints start-up chatter (oneDNN, absl) straight to file descriptor 2,
+    whatever TF_CPP_MIN_LOG_LEVEL says; the CLI promises one-line errors, so hide it during the import."""
+    import sys
+
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real stderr (embedded interpreter): import normally
+        import tensorflow
+
+        return tensorflow
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import tensorflow
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+    return tensorflow

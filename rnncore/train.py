@@ -15,6 +15,7 @@ import numpy as np
 
 from rnncore.config import RunConfig
 from rnncore.datasets import CharData, SentimentData, prepare_chars, prepare_sentiment
+from rnncore.errors import RnncoreError
 from rnncore.events import EventHandler, StopCheck, TrainEvent, ignore_event, never_stop
 from rnncore.model import build_model
 from rnncore.tf_setup import keras_module
@@ -44,8 +45,10 @@ def train(
     data: SentimentData | CharData | None = None,
     on_event: EventHandler = ignore_event,
     should_stop: StopCheck = never_stop,
+    initial_weights: list | None = None,
 ) -> TrainResult:
-    """Train (loading data for `config` when `data` is None), then evaluate; see module docstring."""
+    """Train (loading data for `config` when `data` is None), then evaluate; see module docstring.
+    `initial_weights` (from a saved run of the same architecture) continues training from there."""
     if data is None:
         on_event(TrainEvent("status", "Loading data …"))
         status = lambda message: on_event(TrainEvent("status", message))  # noqa: E731
@@ -53,6 +56,11 @@ def train(
     keras.utils.set_random_seed(config.seed)
     on_event(TrainEvent("status", "Building the model …"))
     model = build_model(config, data.vocabulary.size)
+    if initial_weights is not None:
+        expected = [tuple(w.shape) for w in model.get_weights()]
+        if [tuple(w.shape) for w in initial_weights] != expected:
+            raise RnncoreError("The starting model has a different architecture or vocabulary than these settings")
+        model.set_weights(initial_weights)
     model.compile(optimizer=_optimizer(config), **_loss_and_metrics(config))
     watcher = _ProgressWatcher(config, data, on_event, should_stop)
     started = time.perf_counter()

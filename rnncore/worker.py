@@ -163,6 +163,7 @@ class TrainingWorker:
             threading.Thread(target=self._run, args=(job,), name=f"rnncore-job-{job.id}", daemon=True).start()
 
     def _run(self, job: Job) -> None:
+        status = FAILED
         try:
             train_fn = self._train_fn
             if train_fn is None:
@@ -171,17 +172,19 @@ class TrainingWorker:
             if job.result.history and job.save_to is not None:
                 job.add_event(TrainEvent("status", "Saving the model …"))
                 job.saved = job.save_to.save(job.result, job.save_name or job.label)
-            job.status = CANCELLED if job.result.cancelled else DONE
+                job.add_event(TrainEvent("status", f"Saved as {getattr(job.saved, 'name', job.saved)}"))
+            status = CANCELLED if job.result.cancelled else DONE
         except RnncoreError as error:
-            job.status, job.error = FAILED, str(error)
+            job.error = str(error)
         except Exception as error:  # a failed job must never take the worker down
-            job.status, job.error = FAILED, f"{type(error).__name__}: {error}"
+            job.error = f"{type(error).__name__}: {error}"
             job.add_event(TrainEvent("status", traceback.format_exc(limit=3)))
         finally:
             job.finished = time.time()
             with self._lock:
                 if job in self._running:
                     self._running.remove(job)
+                job.status = status  # last, so a poller that sees it finished also sees result/saved/finished
                 self._start_waiting()
 
 

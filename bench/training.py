@@ -1,0 +1,91 @@
+"""Benchmark 4: training throughput, time and test accuracy — the Train page's "Quick" preset vs the seed
+notebook's recipe (Embedding(10000, 32) + SimpleRNN(32), maxlen 500, rmsprop, batch 128, no masking)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from bench.common import Row, Section, Settings, ratio, times, verdict
+
+QUICK_MODE = dict(limit=3_000, epochs=1)  # --quick: a throughput check, not an accuracy measurement
+QUICK_MODE_TEST_REVIEWS = 2_000
+TARGET_ACCURACY = 0.85
+TARGET_SECONDS = 60.0
+
+
+def presets() -> tuple[dict[str, Any], dict[str, Any], str]:
+    """(Quick preset, seed-notebook recipe, where they came from): the shared recipes of rnncore.presets."""
+    from rnncore.presets import QUICK, SEED_NOTEBOOK
+
+    return dict(QUICK), dict(SEED_NOTEBOOK), "rnncore/presets.py"
+
+
+def measure(recipe: dict[str, Any], quick: bool = False) -> dict:
+    """Train one recipe on real IMDB through rnncore.train.train; time, examples/s and test accuracy."""
+    import numpy as np
+
+    from rnncore.config import RunConfig
+    from rnncore.datasets import prepare_sentiment
+    from rnncore.imdb import stratified_indices
+    from rnncore.train import train
+
+    config = RunConfig(**{**recipe, "seed": 1, **(QUICK_MODE if quick else {})})
+    data = prepare_sentiment(config)
+    if quick:  # evaluating all 25,000 test reviews would dominate a quick run
+        rows = stratified_indices(data.y_test.astype(np.int8), QUICK_MODE_TEST_REVIEWS, 0)
+        data = dataclasses.replace(
+            data, x_test=data.x_test[rows], y_test=data.y_test[rows], test_texts=tuple(data.test_texts[i] for i in rows)
+        )
+    result = train(config, data)
+    epochs_run = len(result.history)
+    seconds = float(result.train_seconds)
+    return {
+        "config": config.to_dict(),
+        "train_examples": int(len(data.x_train)),
+        "test_examples": int(len(data.x_test)),
+        "epochs_run": epochs_run,
+        "train_seconds": round(seconds, 2),
+        "examples_per_s": round(len(data.x_train) * epochs_run / seconds, 1) if seconds > 0 else 0.0,
+        "test_accuracy": round(float(result.metrics.get("accuracy", 0.0)), 4),
+        "history": result.history,
+    }
+
+
+def run(settings: Settings) -> Section:
+    """Quick preset vs seed recipe, side by side."""
+    section = Section("training")
+    preset, seed_recipe, source = presets()
+    settings.log(f"training: Quick preset ({source})" + (" [--quick: reduced]" if settings.quick else ""))
+    quick = measure(preset, settings.quick)
+    settings.log("training: seed-notebook recipe" + (" [--quick: reduced]" if settings.quick else ""))
+    seed = measure(seed_recipe, settings.quick)
+    section.details.update(preset_source=source, quick_preset=quick, seed_recipe=seed, reduced=settings.quick)
+    reduced = (
+        f"--quick: limit {QUICK_MODE['limit']:,}, {QUICK_MODE['epochs']} epoch, "
+        f"{QUICK_MODE_TEST_REVIEWS:,} test reviews: accuracy not comparable to the target"
+        if settings.quick
+        else ""
+    )
+    ok = quick["test_accuracy"] >= TARGET_ACCURACY and quick["train_seconds"] <= TARGET_SECONDS
+    section.rows.append(
+        Row(
+            "train: Quick preset vs seed recipe",
+            f"acc {quick['test_accuracy']:.3f}, {quick['train_seconds']:.1f} s, {quick['examples_per_s']:,.0f} ex/s",
+            f"acc {seed['test_accuracy']:.3f}, {seed['train_seconds']:.1f} s, {seed['examples_per_s']:,.0f} ex/s",
+            f"seed recipe takes {times(ratio(seed['train_seconds'], quick['train_seconds']))} as long",
+            f"acc ≥ {TARGET_ACCURACY} in ≤ {TARGET_SECONDS:g} s",
+            "SKIP" if settings.quick else verdict(ok),
+            reduced or f"full runs: {quick['epochs_run']} vs {seed['epochs_run']} epochs; preset from {source}",
+        )
+    )
+    section.metrics.update(
+        quick_test_accuracy=quick["test_accuracy"],
+        quick_train_seconds=quick["train_seconds"],
+        quick_examples_per_s=quick["examples_per_s"],
+        seed_recipe_test_accuracy=seed["test_accuracy"],
+        seed_recipe_train_seconds=seed["train_seconds"],
+        seed_recipe_examples_per_s=seed["examples_per_s"],
+        training_reduced=settings.quick,
+    )
+    return section

@@ -1,0 +1,26 @@
+"""Concepts: how an RNN works, one interactive tab per idea (see concepts_basics / concepts_deeper)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.common import show_error
+from pages.concepts_basics import architectures_section, one_step_section
+from pages.concepts_deeper import gates_section, gradients_section, padding_section
+
+SECTIONS = [
+    ("1 · One RNN step", one_step_section),
+    ("2 · Unrolling & architectures", architectures_section),
+    ("3 · Vanishing gradients", gradients_section),
+    ("4 · LSTM & GRU gates", gates_section),
+    ("5 · Padding, masking, embeddings", padding_section),
+]
+
+st.title("RNN concepts")
+st.caption("Each tab has a *try it* control: change it and everything on the tab is recomputed.")
+for tab, (_, section) in zip(st.tabs([name for name, _ in SECTIONS]), SECTIONS):
+    with tab:
+        try:
+            section()
+        except Exception as error:  # one broken section must not take the page (or a traceback) with it
+            show_error(error)

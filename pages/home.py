@@ -1,0 +1,105 @@
+"""Home page: what the playground is, what each page teaches, and which models are ready.
+
+It only reads run.json files, so it never imports TensorFlow: the first page a class opens stays instant."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pages.common import ModelChoice, broken_runs, model_choices, show_error
+from rnncore.paths import data_dir
+
+PAGE_GUIDE = [
+    ("Concepts", "What a recurrent cell does: the hidden state, LSTM / GRU gates, and why vanishing "
+     "gradients make plain RNNs forget — with live numbers from real models."),
+    ("Train", "Train a SimpleRNN, LSTM or GRU on IMDB movie reviews with your own settings, watch the loss "
+     "fall, and compare your run with your classmates'."),
+    ("Predict", "Type a review and watch P(positive) change word by word: which words mattered, what the "
+     "model actually sees, and how negation (\"not bad\") trips models up."),
+    ("Generate", "Let a character-level model write Shakespeare one letter at a time; play with temperature "
+     "and see the probabilities behind every choice."),
+]
+
+
+def _metric_text(choice: ModelChoice) -> str:
+    """One short quality figure for the model table."""
+    metrics = choice.run.metrics
+    if choice.run.kind == "sentiment" and "accuracy" in metrics:
+        return f"{metrics['accuracy']:.1%} test accuracy"
+    if choice.run.kind == "chars" and "val_bits_per_char" in metrics:
+        return f"{metrics['val_bits_per_char']:.2f} bits per character"
+    return "—"
+
+
+def _model_table(choices: list[ModelChoice]) -> pd.DataFrame:
+    """Name, where it comes from, cell type and quality of each ready model."""
+    rows = []
+    for choice in choices:
+        config = choice.run.info.get("config", {})
+        cell = str(config.get("cell", "?")).upper()
+        if config.get("bidirectional"):
+            cell = f"bidirectional {cell}"
+        rows.append({
+            "model": choice.run.name,
+            "from": "shipped with the app" if choice.source == "shipped" else "trained by the class",
+            "cell": f"{cell}, {config.get('units', '?')} units",
+            "quality": _metric_text(choice),
+        })
+    return pd.DataFrame(rows)
+
+
+def render_models() -> None:
+    """The ready (and broken) models of both kinds."""
+    st.header("Models ready to use")
+    for kind, title, page in (("sentiment", "Sentiment (review → positive / negative)", "Predict"),
+                              ("chars", "Characters (text generation)", "Generate")):
+        st.subheader(title)
+        choices = model_choices(kind)
+        if choices:
+            st.dataframe(_model_table(choices), hide_index=True)
+            st.caption(f"Use them on the **{page}** page.")
+        else:
+            st.info(f"No {kind} model yet — train one on the **{'Train' if kind == 'sentiment' else 'Generate'}** "
+                    "page. Pretrained models normally ship in `models/`.", icon="ℹ️")
+    broken = broken_runs()
+    if broken:
+        with st.expander(f"{len(broken)} model folder(s) could not be used"):
+            for source, run in broken:
+                st.markdown(f"- `{run.name}` ({source}): {run.error}")
+
+
+def render_offline_note() -> None:
+    """Where training data comes from, and how to run without internet."""
+    folder = data_dir()
+    if folder:
+        st.caption(f"Datasets are read from `{folder}` (RNNCORE_DATA_DIR).")
+    else:
+        st.caption(
+            "Training downloads IMDB and Tiny Shakespeare on first use. **No internet?** Start the app with "
+            "`RNNCORE_DATA_DIR=/path/to/folder` holding `aclImdb_v1.tar.gz` and `tinyshakespeare.txt`. "
+            "The pretrained models work offline either way."
+        )
+
+
+def main() -> None:
+    """Render the home page."""
+    st.title("🔁 RNN Playground")
+    st.markdown(
+        "Learn **recurrent neural networks** by using them. An RNN reads a sequence one step at a time and "
+        "carries a *hidden state* — a running summary of everything it has read so far. Here you can look "
+        "inside that state, train your own networks, and see where they succeed and fail."
+    )
+    columns = st.columns(len(PAGE_GUIDE))
+    for column, (page, text) in zip(columns, PAGE_GUIDE):
+        with column.container(border=True):
+            st.markdown(f"**{page}**")
+            st.write(text)
+    render_models()
+    render_offline_note()
+
+
+try:
+    main()
+except Exception as error:  # no traceback ever reaches a student
+    show_error(error)

@@ -1,0 +1,93 @@
+"""Train: an IMDB sentiment model with the student's settings, watched live, then compared on the
+experiment board. Settings live in train_form, monitoring and results in train_results."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.common import classroom_limits, session_owner, show_error, training_worker
+from pages.train_form import build_config, run_name, settings_form, show_estimate
+from pages.train_results import experiment_board, job_summary, monitor, show_results
+from rnncore.paths import class_models_dir
+from rnncore.store import ModelStore
+
+
+def settings_part() -> None:
+    """The form, the estimate and submission of a job."""
+    limits = classroom_limits()
+    if not limits.training_enabled:
+        st.info(
+            "Training is switched off on this server by the teacher (RNNCORE_TRAINING=off), usually to keep a "
+            "shared machine responsive during a lesson. You can still use the trained models on the other pages "
+            "and look at earlier runs below.",
+            icon="ℹ️",
+        )
+        return
+    st.caption(
+        f"Classroom limits: at most {limits.max_epochs} epochs and {limits.max_train_reviews:,} training reviews."
+    )
+    action, values = settings_form(limits)
+    try:
+        config, notes = build_config(values, limits)
+    except ValueError as error:
+        if action:
+            show_error(error)  # the form keeps what the student typed
+        return
+    if action:
+        for note in notes:
+            st.warning(note)
+    show_estimate(config)
+    if action == "start":
+        name = run_name(values, config)
+        job = training_worker().submit(
+            config,
+            owner=session_owner(),
+            label=name,
+            save_to=ModelStore(class_models_dir()),
+            save_name=name,
+        )  # data=None: IMDB is loaded inside the job, so a missing dataset becomes the job's error
+        st.session_state["tr_job_id"] = job.id
+        st.toast(f"Job #{job.id} submitted")
+
+
+def job_part() -> None:
+    """The current job (live monitor or results) and this session's other jobs."""
+    worker = training_worker()
+    mine = worker.jobs(session_owner())
+    job_id = st.session_state.get("tr_job_id")
+    if job_id is None and mine:
+        job_id = mine[-1].id  # coming back after the page state was lost: show the latest job
+    if len(mine) > 1:
+        with st.expander(f"Your jobs on this server ({len(mine)})"):
+            st.dataframe([job_summary(job) for job in reversed(mine)], hide_index=True, width="stretch")
+            ids = [job.id for job in reversed(mine)]
+            chosen = st.selectbox("Show job", ids, index=ids.index(job_id) if job_id in ids else 0, key="tr_show")
+            if chosen != job_id:
+                job_id = st.session_state["tr_job_id"] = chosen
+    job = worker.get(job_id) if job_id is not None else None
+    if job is None:
+        return
+    st.subheader(f"Run: {job.label}")
+    if job.finished_flag:
+        show_results(job)
+    else:
+        monitor(job.id)
+
+
+st.title("Train a sentiment model")
+st.markdown(
+    "Train a recurrent network on IMDB movie reviews (positive / negative). Pick a preset or change any "
+    "setting, check the size and time, then start. Jobs run in the background, one at a time: you can leave "
+    "this page and come back."
+)
+for part in (settings_part, job_part):
+    try:
+        part()
+    except Exception as error:  # never a traceback in front of a student
+        show_error(error)
+st.header("Experiment board")
+st.caption("Every sentiment run trained on this server. Compare settings against test accuracy.")
+try:
+    experiment_board()
+except Exception as error:
+    show_error(error)

@@ -1,0 +1,242 @@
+"""Train page, after submitting: live job monitor (a polling fragment), results of a finished job, and
+the experiment board of every run on this server."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from pages.common import show_error, training_worker
+from rnncore.paths import class_models_dir
+from rnncore.store import INFO_FILE, MODEL_FILE, ModelStore
+from rnncore.teach import keras_code
+
+MAX_REVIEW_CHARS = 600
+
+
+def curves_figure(job) -> go.Figure:
+    """Batch-level training loss/accuracy with validation points after every epoch."""
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"))
+    batches = [e for e in job.events() if e.kind == "batch"]
+    epochs = [e for e in job.events() if e.kind == "epoch"]
+    x = [(e.epoch - 1) * e.batches + e.batch for e in batches]
+    for col, metric in ((1, "loss"), (2, "accuracy")):
+        figure.add_trace(
+            go.Scatter(x=x, y=[e.metrics.get(metric) for e in batches], name=f"train {metric}", mode="lines"),
+            row=1,
+            col=col,
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=[e.epoch * e.batches for e in epochs],
+                y=[e.metrics.get(f"val_{metric}") for e in epochs],
+                name=f"validation {metric}",
+                mode="markers+lines",
+                marker=dict(size=9),
+            ),
+            row=1,
+            col=col,
+        )
+    figure.update_xaxes(title_text="batch")
+    figure.update_layout(
+        height=300, margin=dict(l=10, r=10, t=60, b=10), legend=dict(orientation="h", yanchor="bottom", y=1.12, x=0)
+    )
+    return figure
+
+
+@st.fragment(run_every=1.0)
+def monitor(job_id: int) -> None:
+    """Poll a queued/running job once a second; hand over to the full page when it finishes."""
+    job = training_worker().get(job_id)
+    if job is None:
+        st.warning("This job is no longer known (the server was restarted).")
+        return
+    if job.finished_flag:
+        st.rerun(scope="app")  # the page then renders the results instead of this monitor
+    st.markdown(f"**Job #{job.id} · {job.label}** — {job.status}")
+    if job.status == "queued":
+        st.info(f"Waiting in the queue: position {job.queue_position()}. Jobs run one at a time on this server.")
+    else:
+        last = job.last_event("batch")
+        status = job.last_event("status")
+        if last is None:
+            st.progress(0.0, text=status.message if status else "Starting …")
+        else:
+            text = (
+                f"epoch {last.epoch}/{last.epochs} · batch {last.batch}/{last.batches} · "
+                f"{last.examples_per_second:,.0f} reviews/s · about {last.eta_seconds:,.0f} s left"
+            )
+            st.progress(last.progress, text=text)
+            st.plotly_chart(curves_figure(job), width="stretch", key=f"curves_{job.id}")
+    if job.cancel_requested:
+        st.info("Stopping after the current batch; the best weights so far are kept …")
+    elif st.button("Stop", key=f"stop_{job.id}", help="Stops within one batch and keeps the best weights"):
+        job.cancel()
+        st.info("Stopping after the current batch; the best weights so far are kept …")
+
+
+def show_results(job) -> None:
+    """Everything about a finished job: errors, metrics, confusion matrix, mistakes, downloads, code."""
+    if job.status == "failed":
+        st.error(f"Training failed: {job.error}", icon="⚠️")
+        return
+    result = job.result
+    if result is None or not result.history:
+        st.info("The job was stopped before the first epoch finished, so there is no model to show.")
+        return
+    if job.status == "cancelled":
+        st.info("Stopped early by request; the results below use the best weights found before the stop.")
+    metrics = result.metrics
+    c = st.columns(4)
+    c[0].metric("Test accuracy", f"{metrics.get('accuracy', float('nan')):.1%}")
+    c[1].metric("Test loss", f"{metrics.get('loss', float('nan')):.3f}")
+    c[2].metric("Test reviews", f"{metrics.get('n', 0):,}")
+    c[3].metric("Training time", f"{result.train_seconds:,.0f} s")
+    if result.stopped_early:
+        st.caption("Early stopping ended the run: validation loss stopped improving (best epoch's weights kept).")
+    confusion = metrics.get("confusion")
+    left, right = st.columns(2)
+    if confusion:
+        z = [
+            [confusion["true_negative"], confusion["false_positive"]],
+            [confusion["false_negative"], confusion["true_positive"]],
+        ]
+        figure = go.Figure(
+            go.Heatmap(
+                z=z,
+                x=["predicted negative", "predicted positive"],
+                y=["actually negative", "actually positive"],
+                text=z,
+                texttemplate="%{text}",
+                colorscale="Blues",
+                showscale=False,
+            )
+        )
+        figure.update_layout(title="Confusion matrix (test set)", height=300, margin=dict(l=10, r=10, t=40, b=10))
+        figure.update_yaxes(autorange="reversed")  # the usual layout: actual negatives on the top row
+        left.plotly_chart(figure, width="stretch")
+    with right:
+        st.markdown("**Most confidently wrong test reviews**")
+        for item in result.extras.get("misclassified", [])[:8]:
+            text = item["text"]
+            label = "positive" if item["label"] else "negative"
+            with st.expander(f"actually {label} · model said P(positive) = {item['probability']:.2f}"):
+                st.text(text[:MAX_REVIEW_CHARS] + (" …" if len(text) > MAX_REVIEW_CHARS else ""))
+    if job.saved is not None:
+        st.success(f"Saved as **{job.saved.name}** — use it on the Predict and Concepts pages.")
+        c = st.columns(2)
+        for col, file_name, mime in ((c[0], MODEL_FILE, "application/zip"), (c[1], INFO_FILE, "application/json")):
+            path = job.saved.path / file_name
+            if path.is_file():
+                col.download_button(
+                    f"Download {file_name}",
+                    path.read_bytes(),
+                    f"{job.saved.name}-{file_name}",
+                    mime,
+                    key=f"dl_{job.id}_{file_name}",
+                )
+    st.markdown("**The same model in plain Keras** (copy it into a notebook):")
+    st.code(keras_code(result.config, result.vocabulary.size), language="python")
+
+
+def _row(name: str, config: dict, history: list, seconds: float, accuracy) -> dict:
+    return {
+        "name": name,
+        "cell": config.get("cell"),
+        "units": config.get("units"),
+        "bidirectional": config.get("bidirectional"),
+        "maxlen": config.get("maxlen"),
+        "epochs": len(history),
+        "seconds": seconds,
+        "test accuracy": None if accuracy is None else round(float(accuracy), 4),
+    }
+
+
+def board_runs() -> list[tuple[dict, list]]:
+    """(table row, history) for every sentiment run of this server: class-store runs, plus finished jobs
+    whose model was not saved."""
+    runs = []
+    for run in ModelStore(class_models_dir()).list_runs():
+        if run.error or run.kind != "sentiment":
+            continue
+        info = run.info
+        runs.append(
+            (
+                _row(
+                    run.name,
+                    info["config"],
+                    info.get("history", []),
+                    info.get("train_seconds"),
+                    run.metrics.get("accuracy"),
+                ),
+                info.get("history", []),
+            )
+        )
+    for job in training_worker().jobs():
+        result = job.result
+        if job.saved is None and result is not None and result.history and job.config.task == "sentiment":
+            runs.append(
+                (
+                    _row(
+                        f"job {job.id}: {job.label} (unsaved)",
+                        job.config.to_dict(),
+                        result.history,
+                        result.train_seconds,
+                        result.metrics.get("accuracy"),
+                    ),
+                    result.history,
+                )
+            )
+    return runs
+
+
+def experiment_board() -> None:
+    """A table of every run, overlaid validation-accuracy curves and a CSV export."""
+    try:
+        runs = board_runs()
+    except Exception as error:
+        show_error(error)
+        return
+    if not runs:
+        st.info("No finished runs yet. Train a model above and it appears here.")
+        return
+    table = pd.DataFrame([row for row, _ in runs])
+    st.dataframe(table, hide_index=True, width="stretch")
+    figure = go.Figure()
+    for row, history in runs:
+        values = [epoch.get("val_accuracy") for epoch in history]
+        if any(v is not None for v in values):
+            epochs = np.arange(1, len(values) + 1)
+            figure.add_trace(go.Scatter(x=epochs, y=values, name=row["name"], mode="lines+markers"))
+    figure.update_layout(
+        title="Validation accuracy per epoch",
+        xaxis_title="epoch",
+        yaxis_title="validation accuracy",
+        height=320,
+        margin=dict(l=10, r=10, t=40, b=10),
+    )
+    st.plotly_chart(figure, width="stretch")
+    st.download_button(
+        "Download the table (CSV)",
+        table.to_csv(index=False).encode("utf-8"),
+        "experiments.csv",
+        "text/csv",
+        key="board_csv",
+    )
+
+
+def job_summary(job) -> dict:
+    """One line of the 'your jobs' table."""
+    accuracy = job.result.metrics.get("accuracy") if job.result is not None else None
+    return {
+        "job": job.id,
+        "name": job.label,
+        "status": job.status,
+        "test accuracy": None if accuracy is None else round(float(accuracy), 4),
+        "config": json.dumps({k: job.config.to_dict()[k] for k in ("cell", "units", "maxlen", "epochs")}),
+    }

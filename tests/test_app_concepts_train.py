@@ -1,0 +1,148 @@
+"""The Concepts and Train pages, run headless with streamlit's AppTest against the fixture datasets."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGES = Path(__file__).resolve().parent.parent / "pages"
+TINY = dict(units=4, embed_dim=4, vocab_size=60, maxlen=20, epochs=1, batch_size=8, limit=0, patience=0)
+
+
+@pytest.fixture
+def shipped(tiny_store, monkeypatch):
+    """The tiny GRU sentiment model (and char model) as the 'shipped' models."""
+    monkeypatch.setenv("RNNCORE_SHIPPED_DIR", str(tiny_store.root))
+    return tiny_store
+
+
+def page(name: str) -> AppTest:
+    """A fresh headless run of one page."""
+    return AppTest.from_file(str(PAGES / name), default_timeout=90).run()
+
+
+def texts(at: AppTest) -> str:
+    """All visible text-ish output of a run, joined (for loose assertions)."""
+    parts = [
+        e.value
+        for kind in ("markdown", "latex", "caption", "info", "warning", "error", "success")
+        for e in getattr(at, kind)
+    ]
+    parts += [m.value for m in at.metric] + [m.label for m in at.metric]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_concepts_renders_every_section(shipped):
+    at = page("concepts.py")
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert len(at.tabs) == 5
+    assert at.selectbox(key="c4_model").value.run.name == "tiny-sentiment"  # gates use a real model
+    assert "update gate" in " ".join(str(chart.proto.spec) for chart in at.get("plotly_chart"))
+
+
+def test_moving_a_slider_changes_the_numbers(shipped):
+    at = page("concepts.py")
+    before = [latex.value for latex in at.latex]
+    at.slider(key="c1_recurrent").set_value(2.0).run()
+    after = [latex.value for latex in at.latex]
+    assert not at.exception
+    assert before[1] != after[1]  # W_h changed
+    assert r"1.00 & -0.60" in after[1]
+    at.slider(key="c1_step").set_value(3).run()
+    assert "h_{3}" in " ".join(latex.value for latex in at.latex)
+
+
+def test_parameter_calculator_matches_keras_summary(shipped):
+    at = page("concepts.py")
+    at.selectbox(key="c2_cell").set_value("simplernn")
+    at.number_input(key="c2_units").set_value(32)
+    at.number_input(key="c2_embed").set_value(32)
+    at.run()
+    assert at.metric[0].value == "2,080"
+    at.selectbox(key="c2_cell").set_value("lstm").run()
+    assert at.metric[0].value == "8,320"  # 4 × 32 × (32 + 32 + 1)
+
+
+def test_padding_section_marks_padding(shipped):
+    at = page("concepts.py")
+    at.slider(key="c5_maxlen").set_value(50).run()
+    assert "&lt;pad&gt;" in texts(at)
+    at.slider(key="c5_maxlen").set_value(5).run()
+    assert "line-through" in texts(at)
+
+
+def _fill(at: AppTest, **values) -> None:
+    for field, value in values.items():
+        at.number_input(key=f"tr_{field}").set_value(value)
+
+
+def _poll(at: AppTest, job, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not job.finished_flag and time.monotonic() < deadline:
+        time.sleep(1.0)
+        at.run()
+    at.run()
+
+
+def _worker():
+    from rnncore.worker import shared_worker
+
+    return shared_worker()
+
+
+def test_tiny_training_job_runs_to_completion():
+    at = page("train.py")
+    assert not at.exception
+    assert at.metric[0].label == "Parameters"
+    _fill(at, **TINY)
+    at.text_input(key="tr_name").set_value("tiny-from-test")
+    at.button(key="tr_start").click().run()
+    assert not at.exception, at.exception
+    job = _worker().get(at.session_state["tr_job_id"])
+    assert job is not None and job.config.units == 4
+    _poll(at, job)
+    assert job.status == "done", job.error
+    assert not at.exception
+    labels = [m.label for m in at.metric]
+    assert "Test accuracy" in labels
+    assert "%" in at.metric[labels.index("Test accuracy")].value
+    assert job.saved is not None and job.saved.name == "tiny-from-test"
+    assert any("Sequential" in code.value for code in at.code)
+    assert "tiny-from-test" in at.dataframe[-1].value["name"].tolist()  # experiment board
+
+
+def test_training_switched_off(monkeypatch):
+    monkeypatch.setenv("RNNCORE_TRAINING", "off")
+    at = page("train.py")
+    assert not at.exception
+    assert "Training is switched off" in texts(at)
+    assert not [b for b in at.button if b.key == "tr_start"]
+
+
+def test_epochs_are_capped_by_the_classroom_limit(monkeypatch):
+    monkeypatch.setenv("RNNCORE_MAX_EPOCHS", "3")
+    at = page("train.py")
+    _fill(at, epochs=50)
+    at.button(key="tr_check").click().run()
+    assert "Epochs capped at 3" in texts(at)
+
+
+def test_stop_cancels_a_running_job():
+    at = page("train.py")
+    _fill(at, **dict(TINY, units=64, embed_dim=16, maxlen=400, batch_size=1, epochs=20))
+    at.button(key="tr_start").click().run()
+    job = _worker().get(at.session_state["tr_job_id"])
+    deadline = time.monotonic() + 60
+    while job.last_event("batch") is None and time.monotonic() < deadline:
+        time.sleep(0.5)
+    at.run()
+    at.button(key=f"stop_{job.id}").click().run()
+    assert job.cancel_requested
+    assert _worker().wait(job, timeout=60)
+    assert job.status == "cancelled"
+    at.run()
+    assert not at.exception

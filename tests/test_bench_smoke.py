@@ -1,0 +1,72 @@
+"""Smoke test of the benchmark suite on the tiny fixture models: every measurement runs and returns the
+documented keys with positive numbers. Not a timing assertion (the machine is shared and noisy)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench import concurrency, generation, latency, report, trajectory
+from bench.__main__ import BENCHMARKS, parse_args
+from bench.common import Row, review_text, stats_ms
+from bench.training import presets
+
+
+def _positive(stats: dict) -> None:
+    for key in ("p50_ms", "p95_ms", "mean_ms", "n"):
+        assert stats[key] > 0, key
+    assert stats["p95_ms"] >= stats["p50_ms"]
+
+
+def test_latency_measure(sentiment_run):
+    result = latency.measure(sentiment_run, lengths=(20, 250), repeats=3, naive_repeats=2)
+    assert set(result) == {"20", "250"}
+    for entry in result.values():
+        _positive(entry["ours"])
+        _positive(entry["naive"])
+        assert entry["tokens_read"] > 0 and entry["speedup_p50"] > 0 and entry["speedup_p95"] > 0
+
+
+def test_trajectory_measure(sentiment_run):
+    result = trajectory.measure(sentiment_run, words=30, repeats=3, prefix_rounds=1)
+    for key in ("single", "trajectory", "prefixes"):
+        _positive(result[key])
+    assert result["steps"] > 0
+    assert result["trajectory_ratio"] > 0 and result["trajectory_vs_prefixes_speedup"] > 0
+
+
+def test_generation_measure(char_run):
+    result = generation.measure(char_run, length=60, repeats=1, naive_steps=3)
+    assert result["naive_steps"] == 3
+    for key in ("chars_per_s", "chars_per_s_worst", "naive_chars_per_s", "speedup", "seconds_p50"):
+        assert result[key] > 0, key
+
+
+def test_concurrency_measure(sentiment_run):
+    from rnncore.predict import Predictor
+
+    result = concurrency.measure(Predictor(sentiment_run), sessions=3, iterations=2, words=20)
+    _positive(result)
+    assert result["n"] == 6 and result["predictions_per_s"] > 0
+
+
+def test_helpers_and_report(tmp_path):
+    assert len(review_text(("good", "bad", "film"), 40, seed=1).split()) == 40
+    assert stats_ms([0.001, 0.002, 0.003])["p50_ms"] == pytest.approx(2.0)
+    quick, seed, source = presets()
+    assert quick["cell"] and seed["maxlen"] and source
+    rows = [Row("a", "1 ms", target="≤ 5 ms", status="PASS"), Row("b|c", "9 ms", status="MISS")]
+    assert "b\\|c" in report.table(rows) and report.summary(rows).startswith("1 PASS, 1 MISS")
+    md = tmp_path / "BENCHMARKS.md"
+    md.write_text(f"# B\n\n## Results\n\n{report.START}\nold\n{report.END}\n\nafter\n", encoding="utf-8")
+    report.write_results(report.results_markdown(rows, {"date": "d", "x": 1}, "python -m bench"), md)
+    text = md.read_text(encoding="utf-8")
+    assert "old" not in text and "| a |" in text and text.endswith("after\n")
+    assert json.loads(text.split("```json\n")[1].split("```")[0])["x"] == 1
+
+
+def test_cli_options():
+    args = parse_args(["--quick", "--skip", "training", "coldstart", "--model", "m1"])
+    assert args.quick and args.skip == ["training", "coldstart"] and args.model == ["m1"]
+    assert "latency" in BENCHMARKS

@@ -1,0 +1,454 @@
+"""The model store: round trips, names, concurrency, broken runs, and saves killed at random moments."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from rnncore.errors import ModelLoadError, RnncoreError
+from rnncore.store import INFO_FILE, MODEL_FILE, VOCAB_FILE, ModelStore, load_run, safe_name
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class FakeResult:
+    """The parts of a TrainResult that ModelStore.save reads."""
+
+    config: Any
+    model: Any
+    vocabulary: Any
+    history: list = field(default_factory=lambda: [{"loss": 0.6, "val_loss": 0.7}])
+    metrics: dict = field(default_factory=lambda: {"accuracy": 0.75, "loss": 0.5, "n": 48})
+    train_seconds: float = 1.5
+    fingerprint: str = "0123456789abcdef"
+    stopped_early: bool = False
+    cancelled: bool = False
+    extras: dict = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module")
+def result(sentiment_run) -> FakeResult:
+    return FakeResult(sentiment_run.config, sentiment_run.model, sentiment_run.vocabulary)
+
+
+@pytest.fixture(scope="module")
+def char_result(char_run) -> FakeResult:
+    return FakeResult(char_run.config, char_run.model, char_run.vocabulary, metrics={"val_loss": 1.2})
+
+
+@pytest.fixture
+def store(tmp_path) -> ModelStore:
+    return ModelStore(tmp_path / "store")
+
+
+def _same_weights(a, b) -> bool:
+    return all(np.array_equal(x, y) for x, y in zip(a.get_weights(), b.get_weights()))
+
+
+def test_save_list_load_round_trip(store, result, char_result):
+    assert store.list_runs() == []  # a store folder that does not exist yet is simply empty
+    saved = store.save(result, "My Model", {"command": "python -m rnncore train sentiment"})
+    assert saved.name == "my-model" and saved.error is None and saved.kind == "sentiment"
+    assert sorted(p.name for p in saved.path.iterdir()) == [MODEL_FILE, INFO_FILE, VOCAB_FILE]
+    info = json.loads((saved.path / INFO_FILE).read_text(encoding="utf-8"))
+    assert info["config"] == result.config.to_dict()
+    assert info["metrics"] == result.metrics and info["history"] == result.history
+    assert info["parameters"] == result.model.count_params()
+    assert info["command"] == "python -m rnncore train sentiment"
+    assert info["data_fingerprint"] == result.fingerprint and info["vocabulary"]["type"] == "words"
+    chars = store.save(char_result, "chars")
+    assert chars.kind == "chars" and not (chars.path / VOCAB_FILE).exists()
+
+    listed = store.list_runs()
+    assert {run.name for run in listed} == {"my-model", "chars"}
+    assert all(run.error is None for run in listed)
+    loaded = store.load("My Model")  # looked up with the same sanitising
+    assert loaded.config == result.config and loaded.vocabulary == result.vocabulary
+    assert _same_weights(loaded.model, result.model)
+    assert store.load("chars").vocabulary == char_result.vocabulary
+    assert store.get("my-model").metrics == result.metrics
+    assert store.get("my-model").summary()["error"] is None
+
+
+def test_saving_a_compiled_model_drops_the_optimizer(store, result):
+    from rnncore.tf_setup import keras_module
+
+    keras = keras_module()
+    model = keras.models.clone_model(result.model)
+    model.set_weights(result.model.get_weights())
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    saved = store.save(FakeResult(result.config, model, result.vocabulary), "compiled")
+    loaded = load_run(saved)
+    assert _same_weights(loaded.model, model)
+    assert model.optimizer is not None  # the caller's model is left as it was
+
+
+def test_names_are_unique_on_collision(store, result):
+    names = [store.save(result, "run").name for _ in range(3)]
+    assert names == ["run", "run-2", "run-3"]
+    assert store.save(result, "RUN").name == "run-4"  # same after sanitising
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("../../etc/passwd", "etc-passwd"),
+        ("/absolute/path", "absolute-path"),
+        ("..", "run"),
+        ("", "run"),
+        ("   ", "run"),
+        (".hidden", "hidden"),
+        ("Ünïcödé 映画 😀", "n-c-d"),
+        ("a" * 200, "a" * 60),
+        ("with\x00nul\nnewline", "with-nul-newline"),
+        ("CON", "con"),
+        ("ok_name-1", "ok_name-1"),
+    ],
+)
+def test_safe_name(name, expected):
+    assert safe_name(name) == expected
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "..", "映画 😀", "~/.bashrc", "a/../../b"])
+def test_hostile_names_stay_inside_the_store(store, result, name):
+    saved = store.save(result, name)
+    assert saved.path.parent.resolve() == store.root.resolve()
+    assert saved.error is None and not saved.name.startswith(".")
+    assert [run.name for run in store.list_runs()] == [saved.name]
+    with pytest.raises(RnncoreError):
+        ModelStore(store.root / "sub").get(name)
+
+
+def test_ten_threads_saving_the_same_name(store, result):
+    barrier = threading.Barrier(10)
+    saved, errors = [], []
+
+    def save() -> None:
+        try:
+            barrier.wait()
+            saved.append(store.save(result, "same name"))
+        except Exception as error:  # noqa: BLE001 - any error fails the test below
+            errors.append(error)
+
+    threads = [threading.Thread(target=save) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    names = {run.name for run in saved}
+    assert len(names) == 10 and "same-name" in names
+    listed = store.list_runs()
+    assert {run.name for run in listed} == names
+    for run in listed:
+        assert run.error is None
+        assert _same_weights(load_run(run).model, result.model)
+    assert not [p for p in store.root.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
+def test_corrupt_model_file(store, result, damage):
+    saved = store.save(result, "broken")
+    store.save(result, "fine")
+    model_file = saved.path / MODEL_FILE
+    data = model_file.read_bytes()
+    if damage == "truncate":
+        model_file.write_bytes(data[: len(data) // 2])
+    elif damage == "garbage":
+        model_file.write_bytes(os.urandom(len(data)))
+    else:
+        model_file.write_bytes(b"")
+    with pytest.raises(ModelLoadError, match="'broken' could not be loaded: ") as caught:
+        store.load("broken")
+    assert len(str(caught.value).splitlines()) >= 1 and len(str(caught.value)) > len("could not be loaded: ") + 10
+    assert {run.name for run in store.list_runs()} == {"broken", "fine"}
+    assert _same_weights(store.load("fine").model, result.model)
+
+
+def test_missing_or_bad_run_json_is_listed_with_an_error(store, result):
+    missing = store.save(result, "missing-info")
+    (missing.path / INFO_FILE).unlink()
+    bad = store.save(result, "bad-info")
+    (bad.path / INFO_FILE).write_text("{not json", encoding="utf-8")
+    invalid = store.save(result, "invalid-config")
+    info = json.loads((invalid.path / INFO_FILE).read_text(encoding="utf-8"))
+    info["config"]["units"] = 0
+    (invalid.path / INFO_FILE).write_text(json.dumps(info), encoding="utf-8")
+    no_model = store.save(result, "no-model")
+    (no_model.path / MODEL_FILE).unlink()
+    store.save(result, "good")
+
+    runs = {run.name: run for run in store.list_runs()}
+    assert set(runs) == {"missing-info", "bad-info", "invalid-config", "no-model", "good"}
+    assert runs["missing-info"].error == f"{INFO_FILE} is missing"
+    assert runs["bad-info"].error.startswith(f"{INFO_FILE} is unreadable")
+    assert "units" in runs["invalid-config"].error
+    assert runs["no-model"].error == f"{MODEL_FILE} is missing"
+    assert runs["good"].error is None
+    assert runs["missing-info"].kind == "" and runs["missing-info"].summary()["error"]
+    for name in ("missing-info", "bad-info", "invalid-config", "no-model"):
+        with pytest.raises(ModelLoadError, match="is broken"):
+            store.load(name)
+
+
+def test_missing_vocabulary_file(store, result):
+    saved = store.save(result, "no-vocab")
+    (saved.path / VOCAB_FILE).unlink()
+    with pytest.raises(ModelLoadError, match="vocabulary"):
+        store.load("no-vocab")
+
+
+def test_stray_files_and_hidden_folders_are_not_runs(store, result):
+    store.save(result, "real")
+    (store.root / "notes.txt").write_text("not a run", encoding="utf-8")
+    half = store.root / ".saving-abc123"
+    shutil.copytree(store.get("real").path, half)  # even a complete-looking temp folder is never listed
+    (store.root / ".saving-empty").mkdir()
+    assert [run.name for run in store.list_runs()] == ["real"]
+    with pytest.raises(RnncoreError):
+        store.get(".saving-abc123")  # sanitised to "saving-abc123", which does not exist
+
+
+def test_delete(store, result):
+    store.save(result, "doomed")
+    store.save(result, "kept")
+    store.delete("doomed")
+    assert [run.name for run in store.list_runs()] == ["kept"]
+    assert sorted(p.name for p in store.root.iterdir()) == ["kept"]
+    with pytest.raises(RnncoreError, match="No model"):
+        store.delete("doomed")
+    with pytest.raises(RnncoreError, match="No model"):
+        store.load("doomed")
+
+
+def test_failed_save_changes_nothing(store, result, monkeypatch):
+    import rnncore.store as store_module
+
+    store.save(result, "before")
+
+    def disk_full(path, value):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store_module, "_write_json", disk_full)
+    with pytest.raises(RnncoreError, match="No space left on device"):
+        store.save(result, "after")
+    assert sorted(p.name for p in store.root.iterdir()) == ["before"]
+
+
+def test_unwritable_store_root_is_a_clear_error(tmp_path, result):
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(RnncoreError, match="Could not save the model"):
+        ModelStore(in_the_way).save(result, "x")
+    with pytest.raises(RnncoreError, match="Could not save the model"):
+        ModelStore(in_the_way / "below").save(result, "x")
+    assert ModelStore(in_the_way).list_runs() == []
+
+
+def test_listing_is_newest_first(store, result):
+    for name in ("old", "new"):
+        run = store.save(result, name)
+        info = json.loads((run.path / INFO_FILE).read_text(encoding="utf-8"))
+        info["created"] = "2020-01-01T00:00:00" if name == "old" else "2030-01-01T00:00:00"
+        (run.path / INFO_FILE).write_text(json.dumps(info), encoding="utf-8")
+    assert [run.name for run in store.list_runs()] == ["new", "old"]
+
+
+# --- killed while saving ---
+
+KILL_DRIVER = textwrap.dedent(
+    """
+    import json, os, random, signal, sys, time
+    from dataclasses import dataclass, field
+    from pathlib import Path
+
+    from rnncore.config import RunConfig
+    from rnncore.store import ModelStore
+    from rnncore.text import Vocabulary
+
+    root, model_path, vocab_path, params, kills, seed = sys.argv[1:7]
+    source = Path(model_path).read_bytes()
+    vocabulary = Vocabulary(tuple(json.loads(Path(vocab_path).read_text(encoding="utf-8"))))
+    config = RunConfig.from_dict(json.loads(sys.argv[7]))
+
+
+    class CopyModel:
+        # Writes a real .keras file in small pieces, as a slow disk would, so kills land mid-file too.
+        optimizer = None
+
+        def save(self, path):
+            with open(path, "wb") as out:
+                for start in range(0, len(source), 4096):
+                    out.write(source[start : start + 4096])
+                    out.flush()
+
+        def count_params(self):
+            return int(params)
+
+
+    @dataclass
+    class Result:
+        config: object
+        model: object
+        vocabulary: object
+        history: list = field(default_factory=lambda: [{"val_loss": 0.5}])
+        metrics: dict = field(default_factory=lambda: {"accuracy": 0.5})
+        train_seconds: float = 1.0
+        fingerprint: str = "f"
+        stopped_early: bool = False
+        cancelled: bool = False
+        extras: dict = field(default_factory=dict)
+
+
+    store = ModelStore(root)
+    result = Result(config, CopyModel(), vocabulary)
+    rng = random.Random(int(seed))
+
+
+    def temp_folders():
+        return sum(1 for path in Path(root).iterdir() if path.name.startswith(".saving-")) if Path(root).is_dir() else 0
+
+
+    for trial in range(int(kills)):
+        before = temp_folders()
+        pid = os.fork()
+        if pid == 0:  # child: save and delete forever, keeping the 1st, 17th, 33rd… run, until killed
+            try:
+                n = 0
+                while True:
+                    run = store.save(result, "run")
+                    n += 1
+                    if n % 16 != 1:
+                        store.delete(run.name)
+            finally:
+                os._exit(3)
+        time.sleep(rng.uniform(0.0, 0.15))
+        os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        print(json.dumps({"killed": os.WIFSIGNALED(status), "left_temp": temp_folders() > before}), flush=True)
+    """
+)
+
+REAL_KERAS_DRIVER = textwrap.dedent(
+    """
+    import sys
+    from dataclasses import dataclass, field
+
+    from rnncore.store import ModelStore
+
+    run = ModelStore(sys.argv[2]).load(sys.argv[3])
+
+
+    @dataclass
+    class Result:
+        config: object
+        model: object
+        vocabulary: object
+        history: list = field(default_factory=lambda: [{"val_loss": 0.5}])
+        metrics: dict = field(default_factory=lambda: {"accuracy": 0.5})
+        train_seconds: float = 1.0
+        fingerprint: str = "f"
+        stopped_early: bool = False
+        cancelled: bool = False
+        extras: dict = field(default_factory=dict)
+
+
+    store = ModelStore(sys.argv[1])
+    result = Result(run.config, run.model, run.vocabulary)
+    print("ready", flush=True)
+    n = 0
+    while True:
+        saved = store.save(result, "real")
+        n += 1
+        if n % 4:
+            store.delete(saved.name)
+    """
+)
+
+
+def _assert_every_listed_run_is_complete(store: ModelStore, reference) -> int:
+    runs = store.list_runs()
+    for run in runs:
+        assert not run.name.startswith(".")
+        assert run.error is None, f"{run.name}: {run.error}"
+        loaded = load_run(run)
+        assert loaded.vocabulary == reference.vocabulary
+        assert _same_weights(loaded.model, reference.model)
+    return len(runs)
+
+
+def test_saves_killed_at_random_moments_never_leave_a_broken_run(tmp_path, sentiment_run, tiny_store):
+    """50 SIGKILLs at random points of save/delete (10 launches × 5 forked savers, each killed once).
+
+    The saver writes a real .keras file (copied in 4 KB pieces) through ModelStore.save, so the store's
+    own steps (temp folder, model file, vocab.json, run.json + fsync, rename; delete's rename + rmtree)
+    are what gets interrupted. A real-Keras variant follows below."""
+    source = tiny_store.get("tiny-sentiment").path
+    root = tmp_path / "killed"
+    config_json = json.dumps(sentiment_run.config.to_dict())
+    reports = []
+    for launch in range(10):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                KILL_DRIVER,
+                str(root),
+                str(source / MODEL_FILE),
+                str(source / VOCAB_FILE),
+                str(sentiment_run.model.count_params()),
+                "5",
+                str(launch),
+                config_json,
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        reports += [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(reports) == 50 and all(report["killed"] for report in reports)
+    # evidence that the kills really interrupted saves/deletes midway (a temp folder was left behind)
+    assert sum(report["left_temp"] for report in reports) >= 25
+    assert any(path.name.startswith(".saving-") for path in root.iterdir())
+    assert _assert_every_listed_run_is_complete(ModelStore(root), sentiment_run) >= 1
+
+
+def test_real_keras_saves_killed_at_random_moments(tmp_path, sentiment_run, tiny_store):
+    """A launch that saves with Keras itself, SIGKILLed at a random moment of its save loop (one launch
+    only: each costs a TensorFlow import)."""
+    root = tmp_path / "killed-real"
+    rng = random.Random(7)
+    for _ in range(1):
+        process = subprocess.Popen(
+            [sys.executable, "-c", REAL_KERAS_DRIVER, str(root), str(tiny_store.root), "tiny-sentiment"],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            assert process.stdout.readline().strip() == "ready"
+            time.sleep(rng.uniform(0.2, 1.0))
+            assert process.poll() is None, "the saver died on its own"
+            process.send_signal(signal.SIGKILL)
+        finally:
+            process.kill()
+            process.wait(30)
+    _assert_every_listed_run_is_complete(ModelStore(root), sentiment_run)
