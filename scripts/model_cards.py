@@ -34,11 +34,17 @@ def main() -> int:
             result = f"test accuracy **{metrics['accuracy']:.4f}** (n={metrics['n']:,}), loss {metrics['loss']:.3f}"
         else:
             result = f"held-out **{metrics['val_loss']:.3f} nats/char** ({metrics['val_bits_per_char']:.3f} bits)"
+        epochs, minutes = str(len(info["history"])), info["train_seconds"] / 60
+        stage = info.get("init_from")  # continued from an earlier run: count both stages
+        if stage:
+            epochs = f"{stage['epochs']} + {epochs}"
+            minutes += stage["train_seconds"] / 60
         rows.append(
             f"| `{info_path.parent.name}` | {config['task']} | {describe(config)} | {info['parameters']:,} | {result} "
-            f"| {len(info['history'])} | {info['train_seconds'] / 60:.1f} min | {info.get('machine', '')} |"
+            f"| {epochs} | {minutes:.1f} min | {info.get('machine', '')} |"
         )
-        commands.append(f"# {info_path.parent.name}\nRNNCORE_DATA_DIR=../shared/data {info.get('command', '')}")
+        first = f"# (stage 1 from {stage['path']}, see scripts/train_shipped.sh)\n" if stage else ""
+        commands.append(f"# {info_path.parent.name}\n{first}RNNCORE_DATA_DIR=../shared/data {info.get('command', '')}")
     print("\n".join(rows))
     print("\n```bash\n" + "\n".join(commands) + "\n```")
     return 0

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Trains the pretrained models shipped in models/ with the project's own CLI, on the full real data.
-# Usage: RNNCORE_DATA_DIR=../shared/data bash scripts/train_shipped.sh [sentiment|chars|all]
+# Usage: RNNCORE_DATA_DIR=../shared/data bash scripts/train_shipped.sh [sentiment|chars|chars-finetune|all]
+# The shipped Shakespeare model is `chars` followed by `chars-finetune` (a second stage at a lower rate).
 # Each model's exact command is also recorded in its run.json ("command").
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,4 +29,5 @@ if [[ "$what" == chars-finetune ]]; then
   run train chars --corpus shakespeare --cell lstm --units 320 --layers 2 --embed-dim 64 --dropout 0.2 \
     --seq-len 100 --batch-size 32 --learning-rate 0.0005 --clipnorm 5 --epochs 10 --patience 2 --seed 2 \
     --max-minutes 15 --init-from models/shakespeare-lstm --out models/shakespeare-lstm-finetuned
+  rm -rf models/shakespeare-lstm && mv models/shakespeare-lstm-finetuned models/shakespeare-lstm
 fi
