@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from rnncore.batching import MicroBatcher
 from rnncore.errors import RnncoreError
 from rnncore.numpy_rnn import NumpyRNN
 from rnncore.store import LoadedRun
@@ -57,6 +58,8 @@ class Predictor:
         self.config = run.config
         self.vocabulary = run.vocabulary
         self.network = NumpyRNN.from_keras(run.model, "sentiment", run.config.pooling)
+        # Students typing at the same moment share one batched pass instead of queueing on the GIL.
+        self._batcher = MicroBatcher(self._predict_chunk)
 
     @property
     def name(self) -> str:
@@ -86,18 +89,20 @@ class Predictor:
 
     # --- predictions ---
     def predict(self, text: str) -> Prediction:
-        """P(positive) for one review."""
-        return Prediction(float(self.network.forward(self._ids(text)).outputs[0]))
+        """P(positive) for one review (batched with any concurrent calls from other threads)."""
+        return self._batcher.submit(text)
 
     def predict_batch(self, texts: list[str], batch_size: int = 64) -> list[Prediction]:
         """Predictions for many reviews (padded and masked in batches)."""
         results: list[Prediction] = []
         for start in range(0, len(texts), batch_size):
-            rows = [self._ids(text)[0] for text in texts[start : start + batch_size]]
-            ids, mask = _left_pad(rows)
-            probabilities = self.network.forward(ids, mask if not mask.all() else None).outputs
-            results.extend(Prediction(float(p)) for p in probabilities)
+            results.extend(self._predict_chunk(texts[start : start + batch_size]))
         return results
+
+    def _predict_chunk(self, texts) -> list[Prediction]:
+        ids, mask = _left_pad([self._ids(text)[0] for text in texts])
+        probabilities = self.network.forward(ids, mask if not mask.all() else None).outputs
+        return [Prediction(float(p)) for p in probabilities]
 
     def trajectory(self, text: str) -> tuple[list[Token], np.ndarray]:
         """(tokens the model read, P(positive) after each of them). Forward-only models: one pass.

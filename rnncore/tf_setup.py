@@ -18,9 +18,10 @@ def keras_module():
             os.environ.setdefault("KERAS_BACKEND", "tensorflow")
             tf = _import_tensorflow_quietly()
 
-            # Two cores: one op at a time using both cores beats two ops fighting over them, and keeps
-            # inference threads (numpy, outside TF) responsive while a training job runs.
-            threads = int(os.environ.get("RNNCORE_TF_THREADS", "0")) or min(os.cpu_count() or 2, 4)
+            # Leave one core to everything else: small-RNN training is bound by per-step latency and barely
+            # gains from a second thread, while thirty students' predictions (NumPy, outside TensorFlow)
+            # need a free core to stay fast while a job trains. Inter-op 1: one op at a time.
+            threads = int(os.environ.get("RNNCORE_TF_THREADS", "0")) or max(1, min((os.cpu_count() or 2) - 1, 4))
             try:
                 tf.config.threading.set_intra_op_parallelism_threads(threads)
                 tf.config.threading.set_inter_op_parallelism_threads(1)
