@@ -40,10 +40,17 @@ def model_choices(kind: str) -> list[ModelChoice]:
     (see broken_runs); reading run.json files is cheap, so this is not cached."""
     choices = []
     for source, store in stores():
-        for run in store.list_runs():
-            if not run.error and run.kind == kind:
-                choices.append(ModelChoice(f"{run.name} ({source})", source, run))
+        runs = [run for run in store.list_runs() if not run.error and run.kind == kind]
+        if source == "shipped":  # the best shipped model first, so it is every picker's default
+            runs.sort(key=_quality, reverse=True)
+        choices.extend(ModelChoice(f"{run.name} ({source})", source, run) for run in runs)
     return choices
+
+
+def _quality(run: RunInfo) -> float:
+    """Higher is better: test accuracy for sentiment, minus held-out loss for char models."""
+    metrics = run.metrics
+    return float(metrics.get("accuracy", -metrics.get("val_loss", float("inf"))))
 
 
 def broken_runs() -> list[tuple[str, RunInfo]]:

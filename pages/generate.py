@@ -88,7 +88,8 @@ def render_quality(choice: ModelChoice, sampler, prime: str) -> None:
     if len(prime) >= 2:
         nats = sampler.nats_per_char(prime)
         columns[2].metric("Your priming text", f"{nats:.2f} nats/char", f"{nats / math.log(2):.2f} bits/char",
-                          delta_color="off", help="How surprised the model is by the text you typed.")
+                          delta_color="off", delta_arrow="off",
+                          help="How surprised the model is by the text you typed.")
 
 
 def prime_text(sampler) -> str:

@@ -178,7 +178,7 @@ def render_verdict(predictor, text: str) -> None:
     left.plotly_chart(gauge_figure(prediction.probability), key="gauge")
     emoji = "🙂" if prediction.label == "positive" else "🙁"
     right.metric("Verdict", f"{emoji} {prediction.label}", f"P(positive) = {prediction.probability:.3f}",
-                 delta_color="off")
+                 delta_color="off", delta_arrow="off")
     confidence = abs(prediction.probability - 0.5) * 2
     right.caption("How sure: " + ("very" if confidence > 0.8 else "fairly" if confidence > 0.4 else "not very")
                   + f" ({confidence:.0%} of the way from undecided to certain).")
