@@ -1,5 +1,5 @@
 """Shared fixtures: every test runs against tiny datasets in a temporary folder (never the network or
-../shared), with its own cache and class model store."""
+the shared datasets), with its own cache and class model store."""
 
 from __future__ import annotations
 

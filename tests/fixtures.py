@@ -1,4 +1,4 @@
-"""Tiny datasets written by the tests, so the real loaders run without the network or ../shared."""
+"""Tiny datasets written by the tests, so the real loaders run without the network or the shared datasets."""
 
 from __future__ import annotations
 
