@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from rnncore.downloads import ProgressFn
 from rnncore.store import LoadedRun
 
@@ -34,20 +36,17 @@ def evaluate_run(run: LoadedRun, limit: int = 0, on_progress: ProgressFn | None 
         }
     from rnncore.corpus import load_corpus
     from rnncore.datasets import char_windows
-    from rnncore.sample import CharSampler
+    from rnncore.sample import CharSampler, negative_log_likelihoods
 
     corpus = load_corpus(config.corpus, on_progress)
     held_out = corpus.validation_text
     x, y = char_windows(run.vocabulary.encode(held_out), min(config.seq_len, len(held_out) - 1))
-    logits_model = run.model
-    import numpy as np
-
-    losses = []
-    for start in range(0, len(x), EVAL_BATCH):
-        logits = logits_model.predict(x[start : start + EVAL_BATCH], verbose=0).astype(np.float64)
-        logits -= logits.max(axis=-1, keepdims=True)
-        log_p = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
-        losses.append(-np.take_along_axis(log_p, y[start : start + EVAL_BATCH][..., None], axis=-1)[..., 0])
+    losses = [
+        negative_log_likelihoods(
+            run.model.predict(x[start : start + EVAL_BATCH], verbose=0), y[start : start + EVAL_BATCH]
+        )
+        for start in range(0, len(x), EVAL_BATCH)
+    ]
     val_loss = float(np.concatenate(losses).mean())
     stateful = CharSampler(run).nats_per_char(held_out)
     return {

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rnncore.model import GATES_PER_CELL
+
 GATE_NAMES = {
     "simplernn": (),
     "lstm": ("input", "forget", "candidate", "output"),
@@ -287,13 +289,9 @@ def _cell(layer) -> Cell:
     return Cell(kind, kernel, recurrent, bias, None)
 
 
-def _gate_count(kind: str) -> int:
-    return {"simplernn": 1, "lstm": 4, "gru": 3}[kind]
-
-
 def _interleave(forward: np.ndarray, backward: np.ndarray, kind: str) -> np.ndarray:
     """Per gate block, put the forward direction's columns then the backward's: [g1_f g1_b g2_f g2_b …]."""
-    gates = _gate_count(kind)
+    gates = GATES_PER_CELL[kind]
     *lead, width = forward.shape
     units = width // gates
     stacked = np.stack([forward.reshape(*lead, gates, units), backward.reshape(*lead, gates, units)], axis=-2)
@@ -302,7 +300,7 @@ def _interleave(forward: np.ndarray, backward: np.ndarray, kind: str) -> np.ndar
 
 def _fuse(forward: Cell, backward: Cell) -> Cell:
     """One cell of 2·units whose recurrent matrix is block-diagonal: the two directions never mix."""
-    units, gates = forward.units, _gate_count(forward.kind)
+    units, gates = forward.units, GATES_PER_CELL[forward.kind]
     recurrent = np.zeros((2 * units, gates * 2 * units), np.float32)
     for g in range(gates):
         block = slice(g * units, (g + 1) * units)

@@ -78,8 +78,12 @@ class Predictor:
         return [Token(w, i, i == OOV_ID, n not in kept_set) for n, (w, i) in enumerate(zip(words, ids))]
 
     def _ids(self, text: str) -> np.ndarray:
-        """The id sequence the model reads: truncated like training; padded only if padding was not masked."""
-        ids = [t.token_id for t in self.tokens(text) if not t.truncated]
+        """The id sequence the model reads for raw text."""
+        return self._read_ids(self.tokens(text))
+
+    def _read_ids(self, tokens: list[Token]) -> np.ndarray:
+        """(1, T) ids from tokens: truncated like training; padded only if padding was not masked."""
+        ids = [t.token_id for t in tokens if not t.truncated]
         if not self.config.mask_padding:
             pad = [PAD_ID] * (self.config.maxlen - len(ids))
             ids = pad + ids if self.config.padding == "pre" else ids + pad
@@ -111,7 +115,7 @@ class Predictor:
         tokens = [t for t in self.tokens(text) if not t.truncated]
         if not tokens:
             return [], np.zeros(0, np.float32)
-        ids = self._ids(text)
+        ids = self._read_ids(tokens)  # tokens are already tokenised: don't tokenise the text twice
         offset = ids.shape[1] - len(tokens) if self.config.padding == "pre" else 0
         result = self.network.forward(ids)
         if result.step_probabilities is not None:

@@ -97,11 +97,15 @@ class CharSampler:
         width = (len(ids) - 1) // rows
         inputs = ids[: rows * width].reshape(rows, width)
         targets = ids[1 : rows * width + 1].reshape(rows, width)
-        logits = self.network.forward(inputs).outputs.astype(np.float64)
-        logits -= logits.max(axis=-1, keepdims=True)
-        log_probabilities = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
-        picked = np.take_along_axis(log_probabilities, targets[..., None], axis=-1)
-        return float(-picked.mean())
+        return float(negative_log_likelihoods(self.network.forward(inputs).outputs, targets).mean())
+
+
+def negative_log_likelihoods(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """-log softmax(logits)[target] at every position (nats), computed stably in float64."""
+    logits = logits.astype(np.float64)
+    logits -= logits.max(axis=-1, keepdims=True)
+    log_probabilities = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+    return -np.take_along_axis(log_probabilities, targets[..., None], axis=-1)[..., 0]
 
 
 def check_sampling(length: int, temperature: float, top_k: int) -> None:
