@@ -22,6 +22,7 @@ from typing import Any
 from rnncore.config import RunConfig
 from rnncore.corpus import CharVocabulary
 from rnncore.errors import ModelLoadError, RnncoreError
+from rnncore.results import TrainResult
 from rnncore.text import Vocabulary
 
 MODEL_FILE = "model.keras"
@@ -120,7 +121,7 @@ class ModelStore:
             return RunInfo(path.name, path, info, error=f"{MODEL_FILE} is missing")
         return RunInfo(path.name, path, info)
 
-    def save(self, result, name: str, extra_info: dict[str, Any] | None = None) -> RunInfo:
+    def save(self, result: TrainResult, name: str, extra_info: dict[str, Any] | None = None) -> RunInfo:
         """Save a TrainResult atomically under a unique sanitised name; returns the new run."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
@@ -205,7 +206,7 @@ def _without_optimizer(model):
     return copy
 
 
-def _run_info(result, extra: dict[str, Any]) -> dict[str, Any]:
+def _run_info(result: TrainResult, extra: dict[str, Any]) -> dict[str, Any]:
     vocabulary = result.vocabulary
     if isinstance(vocabulary, CharVocabulary):
         vocab_info = {"type": "chars", "size": vocabulary.size, "chars": vocabulary.chars}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -18,26 +17,11 @@ from rnncore.datasets import CharData, SentimentData, prepare_chars, prepare_sen
 from rnncore.errors import RnncoreError
 from rnncore.events import EventHandler, StopCheck, TrainEvent, ignore_event, never_stop
 from rnncore.model import build_model
+from rnncore.results import TrainResult
 from rnncore.tf_setup import keras_module
 
 keras = keras_module()  # this module is imported only when training, so TensorFlow is needed anyway
 EVAL_BATCH = 512
-
-
-@dataclass
-class TrainResult:
-    """What a finished run produced; `store.save_run` turns it into a saved run."""
-
-    config: RunConfig
-    model: Any  # keras.Model
-    vocabulary: Any  # Vocabulary (words) or CharVocabulary
-    history: list[dict[str, float]]
-    metrics: dict[str, Any]
-    train_seconds: float
-    fingerprint: str
-    stopped_early: bool = False
-    cancelled: bool = False
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def train(

@@ -12,7 +12,6 @@ import sys
 import textwrap
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,35 +19,31 @@ import numpy as np
 import pytest
 
 from rnncore.errors import ModelLoadError, RnncoreError
+from rnncore.results import TrainResult
 from rnncore.store import INFO_FILE, MODEL_FILE, VOCAB_FILE, ModelStore, load_run, safe_name
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-@dataclass
-class FakeResult:
-    """The parts of a TrainResult that ModelStore.save reads."""
-
-    config: Any
-    model: Any
-    vocabulary: Any
-    history: list = field(default_factory=lambda: [{"loss": 0.6, "val_loss": 0.7}])
-    metrics: dict = field(default_factory=lambda: {"accuracy": 0.75, "loss": 0.5, "n": 48})
-    train_seconds: float = 1.5
-    fingerprint: str = "0123456789abcdef"
-    stopped_early: bool = False
-    cancelled: bool = False
-    extras: dict = field(default_factory=dict)
+def make_result(config: Any, model: Any, vocabulary: Any, **changes: Any) -> TrainResult:
+    """A TrainResult with made-up training figures around a real (tiny) model."""
+    figures = dict(
+        history=[{"loss": 0.6, "val_loss": 0.7}],
+        metrics={"accuracy": 0.75, "loss": 0.5, "n": 48},
+        train_seconds=1.5,
+        fingerprint="0123456789abcdef",
+    )
+    return TrainResult(config, model, vocabulary, **{**figures, **changes})
 
 
 @pytest.fixture(scope="module")
-def result(sentiment_run) -> FakeResult:
-    return FakeResult(sentiment_run.config, sentiment_run.model, sentiment_run.vocabulary)
+def result(sentiment_run) -> TrainResult:
+    return make_result(sentiment_run.config, sentiment_run.model, sentiment_run.vocabulary)
 
 
 @pytest.fixture(scope="module")
-def char_result(char_run) -> FakeResult:
-    return FakeResult(char_run.config, char_run.model, char_run.vocabulary, metrics={"val_loss": 1.2})
+def char_result(char_run) -> TrainResult:
+    return make_result(char_run.config, char_run.model, char_run.vocabulary, metrics={"val_loss": 1.2})
 
 
 @pytest.fixture
@@ -92,7 +87,7 @@ def test_saving_a_compiled_model_drops_the_optimizer(store, result):
     model = keras.models.clone_model(result.model)
     model.set_weights(result.model.get_weights())
     model.compile(optimizer="adam", loss="binary_crossentropy")
-    saved = store.save(FakeResult(result.config, model, result.vocabulary), "compiled")
+    saved = store.save(make_result(result.config, model, result.vocabulary), "compiled")
     loaded = load_run(saved)
     assert _same_weights(loaded.model, model)
     assert model.optimizer is not None  # the caller's model is left as it was
@@ -274,10 +269,10 @@ def test_listing_is_newest_first(store, result):
 KILL_DRIVER = textwrap.dedent(
     """
     import json, os, random, signal, sys, time
-    from dataclasses import dataclass, field
     from pathlib import Path
 
     from rnncore.config import RunConfig
+    from rnncore.results import TrainResult
     from rnncore.store import ModelStore
     from rnncore.text import Vocabulary
 
@@ -301,22 +296,8 @@ KILL_DRIVER = textwrap.dedent(
             return int(params)
 
 
-    @dataclass
-    class Result:
-        config: object
-        model: object
-        vocabulary: object
-        history: list = field(default_factory=lambda: [{"val_loss": 0.5}])
-        metrics: dict = field(default_factory=lambda: {"accuracy": 0.5})
-        train_seconds: float = 1.0
-        fingerprint: str = "f"
-        stopped_early: bool = False
-        cancelled: bool = False
-        extras: dict = field(default_factory=dict)
-
-
     store = ModelStore(root)
-    result = Result(config, CopyModel(), vocabulary)
+    result = TrainResult(config, CopyModel(), vocabulary, [{"val_loss": 0.5}], {"accuracy": 0.5}, 1.0, "f")
     rng = random.Random(int(seed))
 
 
@@ -347,29 +328,15 @@ KILL_DRIVER = textwrap.dedent(
 REAL_KERAS_DRIVER = textwrap.dedent(
     """
     import sys
-    from dataclasses import dataclass, field
 
+    from rnncore.results import TrainResult
     from rnncore.store import ModelStore
 
     run = ModelStore(sys.argv[2]).load(sys.argv[3])
 
 
-    @dataclass
-    class Result:
-        config: object
-        model: object
-        vocabulary: object
-        history: list = field(default_factory=lambda: [{"val_loss": 0.5}])
-        metrics: dict = field(default_factory=lambda: {"accuracy": 0.5})
-        train_seconds: float = 1.0
-        fingerprint: str = "f"
-        stopped_early: bool = False
-        cancelled: bool = False
-        extras: dict = field(default_factory=dict)
-
-
     store = ModelStore(sys.argv[1])
-    result = Result(run.config, run.model, run.vocabulary)
+    result = TrainResult(run.config, run.model, run.vocabulary, [{"val_loss": 0.5}], {"accuracy": 0.5}, 1.0, "f")
     print("ready", flush=True)
     n = 0
     while True:
