@@ -109,9 +109,7 @@ def _setting(name: str, default: str) -> str:
         return os.environ[name]
     try:
         return str(st.secrets.get("classroom", {}).get(name.lower(), default))
-    except (FileNotFoundError, KeyError, AttributeError, RuntimeError):
-        return default
-    except Exception:  # a malformed secrets.toml must not break every page
+    except Exception:  # no secrets.toml, or a malformed one, must not break every page
         return default
 
 
