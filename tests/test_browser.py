@@ -252,7 +252,8 @@ def test_train_stop_and_navigation_keep_job(page, app_url):
     expect(page.get_by_text("Run: browser-stop")).to_be_visible(timeout=LONG_WAIT)
     expect(progress).to_contain_text("epoch", timeout=LONG_WAIT)
 
-    page.get_by_role("button", name="Stop", exact=True).click()
+    # our Stop button, not Streamlit's own header "Stop" that appears while any script run is in progress
+    page.locator(f'{MAIN} [data-testid="stButton"]').get_by_role("button", name="Stop", exact=True).click()
     # The job ends cancelled: with the best weights so far, or with nothing if no epoch had finished yet.
     stopped = page.get_by_text(re.compile("Stopped early by request|stopped before the first epoch finished"))
     expect(stopped).to_be_visible(timeout=LONG_WAIT)
