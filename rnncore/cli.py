@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rnncore.config import CELLS, OPTIMIZERS, POOLINGS, SIDES, RunConfig
+from rnncore.config import CELLS, EMBEDDING_INITS, OPTIMIZERS, POOLINGS, SIDES, RunConfig
 from rnncore.errors import RnncoreError
 from rnncore.events import TrainEvent
 from rnncore.paths import class_models_dir, shipped_models_dir
@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     sentiment = tasks.add_parser("sentiment", help="IMDB sentiment (many-to-one)")
     _model_flags(sentiment)
     sentiment.add_argument("--pooling", choices=POOLINGS, default="last")
+    sentiment.add_argument(
+        "--embedding-init",
+        choices=EMBEDDING_INITS,
+        default="random",
+        help="cooccurrence: start from word vectors counted in the training + unlabelled reviews",
+    )
     sentiment.add_argument("--vocab-size", type=int, default=10_000)
     sentiment.add_argument("--maxlen", type=int, default=200)
     sentiment.add_argument("--truncating", choices=SIDES, default="pre")
@@ -139,6 +145,7 @@ def _config_from(args: argparse.Namespace) -> RunConfig:
     if args.task == "sentiment":
         common.update(
             pooling=args.pooling,
+            embedding_init=args.embedding_init,
             vocab_size=args.vocab_size,
             maxlen=args.maxlen,
             truncating=args.truncating,

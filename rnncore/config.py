@@ -14,6 +14,8 @@ CELLS = ("simplernn", "lstm", "gru")
 POOLINGS = ("last", "max", "mean")
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 SIDES = ("pre", "post")
+EMBEDDING_INITS = ("random", "cooccurrence")
+MAX_COOCCURRENCE_VOCAB = 20_000  # its float32 table takes 1.6 GB at this size
 
 # Upper bounds keep a shared 2-core server usable; they are far above anything useful in a classroom.
 LIMITS = {
@@ -42,6 +44,8 @@ class RunConfig:
     embed_dim: int = 64
     dropout: float = 0.0
     embedding_dropout: float = 0.0  # drops whole embedding channels (SpatialDropout1D): strong regulariser
+    # "cooccurrence": start the Embedding from word vectors counted in the training + unlabelled reviews
+    embedding_init: str = "random"
     pooling: str = "last"  # sentiment head: last state, or max/mean over all time steps
     # --- sentiment data ---
     vocab_size: int = 10_000
@@ -70,6 +74,14 @@ class RunConfig:
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
         _check_choice("truncating", self.truncating, SIDES)
         _check_choice("padding", self.padding, SIDES)
+        _check_choice("embedding_init", self.embedding_init, EMBEDDING_INITS)
+        if self.embedding_init != "random" and self.task != "sentiment":
+            raise ValueError("embedding_init 'cooccurrence' makes word vectors, so it is for sentiment models only")
+        if self.embedding_init == "cooccurrence" and self.vocab_size > MAX_COOCCURRENCE_VOCAB:
+            raise ValueError(
+                f"embedding_init 'cooccurrence' counts a vocabulary × vocabulary table; "
+                f"use a vocab_size up to {MAX_COOCCURRENCE_VOCAB:,}"
+            )
         for name, (low, high) in LIMITS.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:

@@ -21,6 +21,7 @@ from rnncore.text import Vocabulary, pad_sequences, tokenize
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 IMDB_ARCHIVE = "aclImdb_v1.tar.gz"
 CACHE_NAME = "imdb_v1_text.npz"
+UNLABELLED_CACHE_NAME = "imdb_v1_unsup_text.npz"
 SPLITS = ("train", "test")
 
 
@@ -72,12 +73,10 @@ def load_imdb(on_progress: ProgressFn | None = None) -> ImdbData:
 @lru_cache(maxsize=2)
 def _read_cache(path: str, _mtime: int) -> ImdbData:
     with np.load(path) as archive:
-        blob = archive["blob"].tobytes()
-        offsets = archive["offsets"]
+        texts = _read_texts(archive)
         labels = archive["labels"]
         split = archive["split"]
         fingerprint = str(archive["fingerprint"])
-    texts = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(len(labels))]
     sets = {}
     for code, name in enumerate(SPLITS):
         rows = np.flatnonzero(split == code)
@@ -93,13 +92,17 @@ def _find_source(on_progress: ProgressFn | None) -> Path:
     return locate_or_download(IMDB_ARCHIVE, IMDB_URL, on_progress)
 
 
-def _iter_reviews(source: Path):
-    """Yield (split, label, text) for labelled reviews; the unlabelled `unsup` folder is skipped."""
+LABELLED_FOLDERS = {(split, label_name) for split in SPLITS for label_name in ("neg", "pos")}
+UNLABELLED_FOLDERS = {("train", "unsup")}
+
+
+def _iter_reviews(source: Path, folders: set[tuple[str, str]] = LABELLED_FOLDERS):
+    """Yield (split, folder, text) for every review in the wanted (split, folder) pairs, from an extracted
+    aclImdb/ folder or the archive. Folders are "neg", "pos" and, for the unlabelled reviews, "unsup"."""
     if source.is_dir():
-        for split in SPLITS:
-            for label_name, label in (("neg", 0), ("pos", 1)):
-                for path in sorted((source / split / label_name).glob("*.txt")):
-                    yield split, label, path.read_text(encoding="utf-8", errors="replace")
+        for split, folder in sorted(folders):
+            for path in sorted((source / split / folder).glob("*.txt")):
+                yield split, folder, path.read_text(encoding="utf-8", errors="replace")
         return
     try:
         with tarfile.open(source, "r:gz") as archive:
@@ -107,11 +110,11 @@ def _iter_reviews(source: Path):
                 parts = member.name.split("/")
                 if not member.isfile() or len(parts) != 4 or not parts[3].endswith(".txt"):
                     continue
-                _, split, label_name, _ = parts
-                if split in SPLITS and label_name in ("neg", "pos"):
+                _, split, folder, _ = parts
+                if (split, folder) in folders:
                     handle = archive.extractfile(member)
                     text = handle.read().decode("utf-8", errors="replace") if handle else ""
-                    yield split, int(label_name == "pos"), text
+                    yield split, folder, text
     except (tarfile.TarError, OSError, EOFError) as error:
         raise DataUnavailableError(f"{source} is not a readable IMDB archive: {error}") from error
 
@@ -122,7 +125,18 @@ def _build_cache(source: Path, cache: Path, on_progress: ProgressFn | None) -> N
     rows = sorted(_iter_reviews(source), key=lambda row: (row[0], row[1]))  # stable, order-independent
     if not rows:
         raise DataUnavailableError(f"No labelled reviews found in {source}")
-    encoded = [text.encode("utf-8") for _, _, text in rows]
+    _write_texts(
+        cache,
+        [text for _, _, text in rows],
+        labels=np.array([int(folder == "pos") for _, folder, _ in rows], dtype=np.int8),
+        split=np.array([SPLITS.index(split) for split, _, _ in rows], dtype=np.int8),
+    )
+
+
+def _write_texts(cache: Path, texts: list[str], **arrays: np.ndarray) -> None:
+    """Save texts as one UTF-8 blob plus offsets (and any extra arrays), atomically via a temporary file
+    so a half-written cache is never seen. The blob's hash is stored as the data fingerprint."""
+    encoded = [text.encode("utf-8") for text in texts]
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(b) for b in encoded])
     blob = b"".join(encoded)
@@ -135,14 +149,34 @@ def _build_cache(source: Path, cache: Path, on_progress: ProgressFn | None) -> N
                 out,
                 blob=np.frombuffer(blob, dtype=np.uint8),
                 offsets=offsets,
-                labels=np.array([label for _, label, _ in rows], dtype=np.int8),
-                split=np.array([SPLITS.index(split) for split, _, _ in rows], dtype=np.int8),
                 fingerprint=np.array(fingerprint),
+                **arrays,
             )
-        os.replace(temp_name, cache)  # atomic: a half-written cache is never seen
+        os.replace(temp_name, cache)
     finally:
         if os.path.exists(temp_name):
             os.unlink(temp_name)
+
+
+def _read_texts(archive) -> list[str]:
+    blob = archive["blob"].tobytes()
+    offsets = archive["offsets"]
+    return [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(len(offsets) - 1)]
+
+
+def load_unlabelled_texts(on_progress: ProgressFn | None = None) -> tuple[str, ...]:
+    """IMDB's 50,000 unlabelled reviews (the archive's train/unsup folder), cached like the labelled ones.
+    For unsupervised pretraining only: they carry no label and are never mixed into the labelled splits.
+    An archive without them (a partial copy) gives an empty tuple."""
+    cache = cache_dir() / UNLABELLED_CACHE_NAME
+    if not cache.is_file():
+        source = _find_source(on_progress)
+        if on_progress:
+            on_progress("Reading the unlabelled reviews (once) …")
+        texts = [text for _, _, text in sorted(_iter_reviews(source, UNLABELLED_FOLDERS), key=lambda row: row[2])]
+        _write_texts(cache, texts)
+    with np.load(cache) as archive:
+        return tuple(_read_texts(archive))
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,8 @@ def train(
         if [tuple(w.shape) for w in initial_weights] != expected:
             raise RnncoreError("The starting model has a different architecture or vocabulary than these settings")
         model.set_weights(initial_weights)
+    elif config.embedding_init == "cooccurrence":
+        _start_from_word_vectors(model, config, data, on_event)
     model.compile(optimizer=_optimizer(config), **_loss_and_metrics(config))
     watcher = _ProgressWatcher(config, data, on_event, should_stop)
     started = time.perf_counter()
@@ -76,6 +78,18 @@ def train(
         result.extras["misclassified"] = _misclassified(metrics.pop("_probabilities"), data)
     on_event(TrainEvent("done", "Cancelled" if watcher.cancelled else "Finished", metrics=_scalars(metrics)))
     return result
+
+
+def _start_from_word_vectors(model, config: RunConfig, data: SentimentData, on_event: EventHandler) -> None:
+    from rnncore.word_vectors import imdb_word_vectors
+
+    on_event(TrainEvent("status", "Preparing word vectors from the unlabelled reviews …"))
+    status = lambda message: on_event(TrainEvent("status", message))  # noqa: E731
+    vectors = imdb_word_vectors(config.vocab_size, config.embed_dim, data.fingerprint, status)
+    embedding = model.get_layer("embedding")
+    if vectors.shape != tuple(embedding.embeddings.shape):
+        raise RnncoreError("The word vectors do not match this vocabulary; clear the cache folder and retry")
+    embedding.set_weights([vectors])
 
 
 def _optimizer(config: RunConfig):

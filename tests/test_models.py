@@ -168,6 +168,9 @@ def test_config_is_frozen_and_with_changes_validates():
         {"seed": -1},
         {"seed": 2**31},
         {"corpus": "   "},
+        {"embedding_init": "glove"},
+        {"embedding_init": "cooccurrence", "task": "chars"},
+        {"embedding_init": "cooccurrence", "vocab_size": 20_001},
     ],
 )
 def test_invalid_config_values_raise_value_error(changes):
