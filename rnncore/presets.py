@@ -20,6 +20,7 @@ QUICK: dict[str, Any] = dict(
     mask_padding=True,
     dropout=0.0,
     embedding_dropout=0.0,
+    embedding_init="random",
     pooling="max",
     optimizer="adam",
     learning_rate=0.003,

@@ -255,14 +255,21 @@ def keras_code(config: RunConfig, vocab_size: int, include_training: bool = True
     the same layers and parameter count as `config`."""
     cell = CELL_CLASS[config.cell]
     mask = config.task == "sentiment" and config.mask_padding
-    lines = [
-        "import keras",
-        "from keras import layers",
-        "",
+    start = ""
+    lines = ["import keras", "from keras import layers", ""]
+    if config.embedding_init == "cooccurrence":
+        start = ", embeddings_initializer=keras.initializers.Constant(word_vectors)"
+        lines += [
+            "# word_vectors: a (vocabulary × embed) array counted in the training + unlabelled reviews",
+            "# (co-occurrence → PMI → SVD), from rnncore.word_vectors.imdb_word_vectors",
+        ]
+    lines += [
         "model = keras.Sequential([",
         '    keras.Input(shape=(None,), dtype="int32"),',
-        f"    layers.Embedding({vocab_size}, {config.embed_dim}, mask_zero={mask}),",
+        f"    layers.Embedding({vocab_size}, {config.embed_dim}, mask_zero={mask}{start}),",
     ]
+    if config.embedding_dropout > 0:
+        lines.append(f"    layers.SpatialDropout1D({config.embedding_dropout}),")
     for depth in range(config.layers):
         last = depth == config.layers - 1
         sequences = not (config.task == "sentiment" and last and config.pooling == "last")

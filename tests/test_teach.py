@@ -105,14 +105,17 @@ def test_estimate_grows_with_work():
     [
         dict(cell="simplernn", units=32, embed_dim=32, mask_padding=False),
         dict(cell="gru", units=6, bidirectional=True, pooling="max", dropout=0.3, layers=2),
-        dict(cell="lstm", units=5, pooling="mean"),
+        dict(cell="lstm", units=5, pooling="mean", embedding_dropout=0.2),
+        dict(cell="gru", units=3, embedding_init="cooccurrence"),
     ],
 )
 def test_keras_code_builds_a_model_with_the_same_parameter_count(changes):
     config = RunConfig(**{"embed_dim": 4, **changes})
-    namespace: dict = {}
+    namespace: dict = {"word_vectors": np.zeros((50, 4), dtype="float32")}
     exec(keras_code(config, 50, include_training=False), namespace)  # noqa: S102 - our own generated code
     assert namespace["model"].count_params() == count_parameters(config, 50)
     full = keras_code(config.with_changes(clipnorm=1.0, patience=2), 50)
     compile(full, "<keras_code>", "exec")
     assert "clipnorm=1.0" in full and "EarlyStopping" in full
+    assert ("SpatialDropout1D" in full) == (config.embedding_dropout > 0)
+    assert ("Constant(word_vectors)" in full) == (config.embedding_init == "cooccurrence")
