@@ -9,7 +9,7 @@ import numpy as np
 from rnncore.config import RunConfig
 from rnncore.corpus import CharCorpus, CharVocabulary, load_corpus
 from rnncore.downloads import ProgressFn
-from rnncore.imdb import full_vectorized, load_imdb, stratified_indices
+from rnncore.imdb import full_vectorized, load_imdb, split_by_movie, stratified_indices
 from rnncore.text import Vocabulary
 
 
@@ -43,15 +43,15 @@ class CharData:
 
 def prepare_sentiment(config: RunConfig, on_progress: ProgressFn | None = None) -> SentimentData:
     """IMDB vectorised for `config`: a stratified subset of `limit` training reviews, a validation split
-    carved out of it (the test set is never used for choices), and the full test set."""
+    carved out of it by whole movies (the test set is never used for choices), and the full test set."""
     imdb = load_imdb(on_progress)
     if on_progress:
         on_progress(f"Vectorising IMDB with a {config.vocab_size:,}-id vocabulary …")
     vocabulary, train, test = full_vectorized(config.vocab_size, imdb.fingerprint)
     rows = stratified_indices(train.labels, config.limit, config.seed)
-    rows = np.random.default_rng(config.seed).permutation(rows)
-    n_val = max(1, int(round(len(rows) * config.validation_fraction)))
-    val_rows, train_rows = rows[:n_val], rows[n_val:]
+    val_rows, train_rows = split_by_movie(
+        rows, imdb.train.movies, train.labels, config.validation_fraction, config.seed
+    )
     x_all = train.padded(config.maxlen, config.truncating, config.padding)
     x_test = test.padded(config.maxlen, config.truncating, config.padding)
     labels = train.labels.astype(np.float32)

@@ -20,17 +20,21 @@ from rnncore.text import Vocabulary, pad_sequences, tokenize
 
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 IMDB_ARCHIVE = "aclImdb_v1.tar.gz"
-CACHE_NAME = "imdb_v1_text.npz"
+# v2 adds each review's movie; the text blob (and so the fingerprint) is the same as v1's.
+CACHE_NAME = "imdb_v1_reviews_v2.npz"
 UNLABELLED_CACHE_NAME = "imdb_v1_unsup_text.npz"
 SPLITS = ("train", "test")
 
 
 @dataclass(frozen=True)
 class ReviewSet:
-    """Reviews of one split with labels (1 = positive, 0 = negative)."""
+    """Reviews of one split with labels (1 = positive, 0 = negative) and, where the data says, the movie
+    each review is about (reviews of one movie share names and plot words, so they must not straddle a
+    train/validation split)."""
 
     texts: tuple[str, ...]
     labels: np.ndarray  # int8, shape (n,)
+    movies: np.ndarray | None = None  # int32 movie number per review, -1 where unknown
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -38,7 +42,41 @@ class ReviewSet:
     def stratified_subset(self, n: int, seed: int = 0) -> ReviewSet:
         """`n` reviews, half positive and half negative, chosen reproducibly (all of them if n is 0)."""
         rows = stratified_indices(self.labels, n, seed)
-        return ReviewSet(tuple(self.texts[i] for i in rows), self.labels[rows])
+        movies = None if self.movies is None else self.movies[rows]
+        return ReviewSet(tuple(self.texts[i] for i in rows), self.labels[rows], movies)
+
+
+def split_by_movie(
+    rows: np.ndarray, movies: np.ndarray | None, labels: np.ndarray, fraction: float, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """(validation rows, training rows) from `rows`, about `fraction` of them held out, whole movies at a
+    time: IMDB's test set has no movie in common with its training set, so a validation set that does
+    would score names and plots it has seen and overstate test accuracy. Movies are taken in random
+    order, skipping one that would tip the positive/negative balance (most movies lean one way);
+    reviews of unknown movies count as movies of their own."""
+    rng = np.random.default_rng(seed)
+    rows = rng.permutation(rows)
+    target = max(1, int(round(len(rows) * fraction)))
+    groups = movies[rows].astype(np.int64) if movies is not None else np.full(len(rows), -1)
+    groups = np.where(groups >= 0, groups, -1 - np.arange(len(rows)))  # unknown: a group of one
+    members: dict[int, list[int]] = {}
+    for position, group in enumerate(groups.tolist()):
+        members.setdefault(group, []).append(position)  # dicts keep first-seen (shuffled) order
+    positive = labels[rows] >= 0.5
+    held_out: list[int] = []
+    balance = 0  # positives minus negatives held out so far
+    tolerance = max(0.02 * target, max(map(len, members.values())))
+    for positions in members.values():
+        if len(held_out) >= target:
+            break
+        lean = int(positive[positions].sum()) * 2 - len(positions)
+        if abs(balance + lean) > max(abs(balance), tolerance):
+            continue  # would tip the balance too far; a later movie will fit
+        held_out.extend(positions)
+        balance += lean
+    is_val = np.zeros(len(rows), dtype=bool)
+    is_val[held_out] = True
+    return rows[is_val], rows[~is_val]
 
 
 def stratified_indices(labels: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
@@ -76,11 +114,12 @@ def _read_cache(path: str, _mtime: int) -> ImdbData:
         texts = _read_texts(archive)
         labels = archive["labels"]
         split = archive["split"]
+        movies = archive["movies"]
         fingerprint = str(archive["fingerprint"])
     sets = {}
     for code, name in enumerate(SPLITS):
         rows = np.flatnonzero(split == code)
-        sets[name] = ReviewSet(tuple(texts[i] for i in rows), labels[rows].astype(np.int8))
+        sets[name] = ReviewSet(tuple(texts[i] for i in rows), labels[rows].astype(np.int8), movies[rows])
     return ImdbData(train=sets["train"], test=sets["test"], fingerprint=fingerprint)
 
 
@@ -97,26 +136,64 @@ UNLABELLED_FOLDERS = {("train", "unsup")}
 
 
 def _iter_reviews(source: Path, folders: set[tuple[str, str]] = LABELLED_FOLDERS):
-    """Yield (split, folder, text) for every review in the wanted (split, folder) pairs, from an extracted
-    aclImdb/ folder or the archive. Folders are "neg", "pos" and, for the unlabelled reviews, "unsup"."""
+    """Yield (split, folder, file name, text) for every review in the wanted (split, folder) pairs, from an
+    extracted aclImdb/ folder or the archive. Folders are "neg", "pos" and, unlabelled, "unsup"."""
     if source.is_dir():
         for split, folder in sorted(folders):
             for path in sorted((source / split / folder).glob("*.txt")):
-                yield split, folder, path.read_text(encoding="utf-8", errors="replace")
+                yield split, folder, path.name, path.read_text(encoding="utf-8", errors="replace")
         return
+    for split, folder, name, data in _archive_files(source):
+        if (split, folder) in folders and name.endswith(".txt"):
+            yield split, folder, name, data.decode("utf-8", errors="replace")
+
+
+def _archive_files(source: Path):
+    """Yield (split, folder, file name, bytes) for the files two levels deep (aclImdb/train/pos/1_7.txt),
+    and (split, "", name, bytes) for the movie lists one level up (aclImdb/train/urls_pos.txt)."""
     try:
         with tarfile.open(source, "r:gz") as archive:
             for member in archive:
                 parts = member.name.split("/")
-                if not member.isfile() or len(parts) != 4 or not parts[3].endswith(".txt"):
+                if not member.isfile() or len(parts) not in (3, 4) or parts[1] not in SPLITS:
                     continue
-                _, split, folder, _ = parts
-                if (split, folder) in folders:
-                    handle = archive.extractfile(member)
-                    text = handle.read().decode("utf-8", errors="replace") if handle else ""
-                    yield split, folder, text
+                handle = archive.extractfile(member)
+                data = handle.read() if handle else b""
+                yield (parts[1], parts[2], parts[3], data) if len(parts) == 4 else (parts[1], "", parts[2], data)
     except (tarfile.TarError, OSError, EOFError) as error:
         raise DataUnavailableError(f"{source} is not a readable IMDB archive: {error}") from error
+
+
+def _movie_lists(source: Path) -> dict[tuple[str, str], list[str]]:
+    """{(split, "pos"/"neg"): movie URL per review number} from the urls_*.txt files (empty if absent)."""
+    wanted = {f"urls_{folder}.txt": folder for folder in ("neg", "pos")}
+    if source.is_dir():
+        files = (
+            (split, name, (source / split / name).read_bytes())
+            for split in SPLITS
+            for name in wanted
+            if (source / split / name).is_file()
+        )
+    else:
+        files = ((split, name, data) for split, folder, name, data in _archive_files(source) if not folder)
+    return {
+        (split, wanted[name]): data.decode("utf-8", errors="replace").split()
+        for split, name, data in files
+        if name in wanted
+    }
+
+
+def _movie_numbers(rows: list[tuple[str, str, str, str]], lists: dict[tuple[str, str], list[str]]) -> np.ndarray:
+    """A number per review for its movie (reviews are named <n>_<rating>.txt; line n of urls_<folder>.txt
+    is its movie's page), or -1 where that is unknown."""
+    urls = []
+    for split, folder, name, _ in rows:
+        listed = lists.get((split, folder), [])
+        number = name.split("_", 1)[0]
+        urls.append(listed[int(number)] if number.isdigit() and int(number) < len(listed) else "")
+    known = sorted({url for url in urls if url})
+    index = {url: i for i, url in enumerate(known)}
+    return np.array([index.get(url, -1) for url in urls], dtype=np.int32)
 
 
 def _build_cache(source: Path, cache: Path, on_progress: ProgressFn | None) -> None:
@@ -127,9 +204,10 @@ def _build_cache(source: Path, cache: Path, on_progress: ProgressFn | None) -> N
         raise DataUnavailableError(f"No labelled reviews found in {source}")
     _write_texts(
         cache,
-        [text for _, _, text in rows],
-        labels=np.array([int(folder == "pos") for _, folder, _ in rows], dtype=np.int8),
-        split=np.array([SPLITS.index(split) for split, _, _ in rows], dtype=np.int8),
+        [text for *_, text in rows],
+        labels=np.array([int(folder == "pos") for _, folder, _, _ in rows], dtype=np.int8),
+        split=np.array([SPLITS.index(split) for split, *_ in rows], dtype=np.int8),
+        movies=_movie_numbers(rows, _movie_lists(source)),
     )
 
 
@@ -173,7 +251,7 @@ def load_unlabelled_texts(on_progress: ProgressFn | None = None) -> tuple[str, .
         source = _find_source(on_progress)
         if on_progress:
             on_progress("Reading the unlabelled reviews (once) …")
-        texts = [text for _, _, text in sorted(_iter_reviews(source, UNLABELLED_FOLDERS), key=lambda row: row[2])]
+        texts = sorted(text for *_, text in _iter_reviews(source, UNLABELLED_FOLDERS))
         _write_texts(cache, texts)
     with np.load(cache) as archive:
         return tuple(_read_texts(archive))

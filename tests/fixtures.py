@@ -19,6 +19,11 @@ def review(rng: random.Random, positive: bool) -> str:
     return f"{body.capitalize()}.<br /><br />I {'really liked' if positive else 'did not like'} it &amp; more!"
 
 
+def movie_url(split: str, review_number: int) -> str:
+    """The fixture's movie page for a review: every three reviews share one."""
+    return f"http://www.imdb.com/title/tt{split}{review_number // 3}/usercomments"
+
+
 def make_imdb_archive(path: Path, per_class: int = 24, seed: int = 0) -> Path:
     """A miniature aclImdb_v1.tar.gz with the official layout (train/test × pos/neg, plus unsup)."""
     rng = random.Random(seed)
@@ -35,6 +40,8 @@ def make_imdb_archive(path: Path, per_class: int = 24, seed: int = 0) -> Path:
             for label in ("pos", "neg"):
                 for n in range(per_class):
                     add(f"aclImdb/{split}/{label}/{n}_{rng.randint(1, 10)}.txt", review(rng, label == "pos"))
+                # line n: the movie of review n; three reviews per movie, the same movies for pos and neg
+                add(f"aclImdb/{split}/urls_{label}.txt", "".join(movie_url(split, n) + "\n" for n in range(per_class)))
         add("aclImdb/train/unsup/0_0.txt", "unlabelled reviews must never be used as labelled data")
         add("aclImdb/README", "fixture")
     return path

@@ -21,7 +21,7 @@ from rnncore.corpus import (
 )
 from rnncore.datasets import char_windows, prepare_chars, prepare_sentiment
 from rnncore.errors import DataUnavailableError, RnncoreError
-from rnncore.imdb import CACHE_NAME, ReviewSet, build_vocabulary, load_imdb, stratified_indices
+from rnncore.imdb import CACHE_NAME, ReviewSet, build_vocabulary, load_imdb, split_by_movie, stratified_indices
 from rnncore.text import OOV_ID
 
 PER_CLASS = 24  # tests/fixtures.make_imdb_archive default
@@ -181,7 +181,9 @@ def test_vocabulary_comes_from_training_reviews_only():
 def test_prepare_sentiment_shapes_limit_and_validation_split():
     config = RunConfig(task="sentiment", vocab_size=20, maxlen=12, limit=20, validation_fraction=0.1, seed=2)
     data = prepare_sentiment(config)
-    assert data.x_train.shape == (18, 12) and data.x_val.shape == (2, 12)
+    # whole movies are held out (up to six fixture reviews each), so the split is at least the fraction
+    assert len(data.x_train) + len(data.x_val) == 20 and 2 <= len(data.x_val) <= 2 + 5
+    assert data.x_train.shape[1] == data.x_val.shape[1] == 12
     assert data.x_test.shape == (2 * PER_CLASS, 12) and len(data.test_texts) == 2 * PER_CLASS
     assert int(data.y_train.sum() + data.y_val.sum()) == 10  # the stratified 20 are half positive
     assert data.vocabulary.size == 20  # the fixture has ~36 distinct words: the cap applies
@@ -190,7 +192,33 @@ def test_prepare_sentiment_shapes_limit_and_validation_split():
     # the whole training split is used when limit is 0
     everything = prepare_sentiment(config.with_changes(limit=0))
     assert len(everything.x_train) + len(everything.x_val) == 2 * PER_CLASS
-    assert len(everything.x_val) == round(2 * PER_CLASS * 0.1)
+    assert round(2 * PER_CLASS * 0.1) <= len(everything.x_val) < round(2 * PER_CLASS * 0.1) + 6
+
+
+def test_reviews_know_their_movie():
+    train = load_imdb().train
+    assert train.movies is not None and train.movies.dtype == np.int32 and (train.movies >= 0).all()
+    # the fixture gives reviews 0-2 of each label one movie, so there are PER_CLASS / 3 movies per split
+    assert len(np.unique(train.movies)) == PER_CLASS // 3
+    subset = train.stratified_subset(10, seed=1)
+    assert subset.movies is not None and len(subset.movies) == 10
+
+
+def test_split_by_movie_never_puts_one_movie_on_both_sides():
+    rng = np.random.default_rng(0)
+    movies = rng.integers(0, 40, size=300).astype(np.int32)
+    movies[:30] = -1  # unknown movies are groups of one
+    labels = (rng.random(300) < np.where(movies % 2 == 0, 0.9, 0.1)).astype(np.int8)  # movies lean one way
+    rows = np.arange(300)
+    val, train = split_by_movie(rows, movies, labels, 0.2, seed=3)
+    assert sorted(np.concatenate([val, train]).tolist()) == rows.tolist()
+    assert not set(movies[val][movies[val] >= 0]) & set(movies[train][movies[train] >= 0])
+    assert 60 <= len(val) < 60 + np.bincount(movies[movies >= 0]).max()
+    assert abs(labels[val].mean() - 0.5) < 0.1  # balanced although each movie leans one way
+    again, _ = split_by_movie(rows, movies, labels, 0.2, seed=3)
+    assert np.array_equal(val, again)  # reproducible per seed
+    plain_val, plain_train = split_by_movie(rows, None, labels, 0.2, seed=3)  # no movies known: random rows
+    assert len(plain_val) == 60 and len(plain_train) == 240
 
 
 def test_prepare_sentiment_padding_and_truncation_sides():
