@@ -48,17 +48,15 @@ def train(
     elif config.embedding_init == "cooccurrence":
         _start_from_word_vectors(model, config, data, on_event)
     model.compile(optimizer=_optimizer(config), **_loss_and_metrics(config))
-    watcher = _ProgressWatcher(config, data, on_event, should_stop)
+    if isinstance(data, CharData):
+        windows = ShiftingWindows(data.x_train, data.y_train, config.batch_size, config.seed)
+        inputs, examples = {"x": windows}, windows.count
+    else:
+        inputs = {"x": data.x_train, "y": data.y_train, "batch_size": config.batch_size, "shuffle": True}
+        examples = len(data.x_train)
+    watcher = _ProgressWatcher(config, data, examples, on_event, should_stop)
     started = time.perf_counter()
-    model.fit(
-        data.x_train,
-        data.y_train,
-        batch_size=config.batch_size,
-        epochs=config.epochs,
-        shuffle=True,
-        verbose=0,
-        callbacks=[watcher],
-    )
+    model.fit(**inputs, epochs=config.epochs, verbose=0, callbacks=[watcher])
     train_seconds = time.perf_counter() - started
     watcher.restore_best()
     on_event(TrainEvent("status", "Evaluating …"))
@@ -111,14 +109,43 @@ def _scalars(metrics: dict[str, Any]) -> dict[str, float]:
     return {key: float(value) for key, value in metrics.items() if isinstance(value, (int, float))}
 
 
+class ShiftingWindows(keras.utils.PyDataset):
+    """Character-model training batches whose window boundaries move by a random offset every epoch.
+    With one fixed cut the model sees each stretch of text at the same window position (with the same
+    amount of context) every epoch and memorises it; re-cutting gives fresh windows of the same text."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int, seed: int = 0):
+        super().__init__()
+        self.stream = np.concatenate([x.ravel(), y[-1, -1:]])  # the training text the windows were cut from
+        self.seq_len = x.shape[1]
+        self.count = max(1, len(x) - 1)  # windows per epoch: the same for every offset
+        self.batch_size = batch_size
+        self.rng = np.random.default_rng(seed)
+        self.on_epoch_end()
+
+    def on_epoch_end(self) -> None:
+        """Pick the next epoch's offset and window order."""
+        offset = int(self.rng.integers(self.seq_len)) if self.count < len(self.stream) // self.seq_len else 0
+        self.starts = offset + self.seq_len * self.rng.permutation(self.count)
+
+    def __len__(self) -> int:
+        return math.ceil(self.count / self.batch_size)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        starts = self.starts[index * self.batch_size : (index + 1) * self.batch_size]
+        positions = starts[:, None] + np.arange(self.seq_len)
+        return self.stream[positions], self.stream[positions + 1]
+
+
 class _ProgressWatcher(keras.callbacks.Callback):
     """Emits events, validates at the end of each epoch, early-stops on validation loss and honours
     stop requests. Validation runs here rather than in fit() so that a stop skips it."""
 
-    def __init__(self, config: RunConfig, data, on_event: EventHandler, should_stop: StopCheck):
+    def __init__(self, config: RunConfig, data, examples: int, on_event: EventHandler, should_stop: StopCheck):
         super().__init__()
         self.config, self.data, self.on_event, self.should_stop = config, data, on_event, should_stop
-        self.batches = math.ceil(len(data.x_train) / config.batch_size)
+        self.examples = examples
+        self.batches = math.ceil(examples / config.batch_size)
         self.history: list[dict[str, float]] = []
         self.best_loss = math.inf
         self.best_weights = None
@@ -181,7 +208,7 @@ class _ProgressWatcher(keras.callbacks.Callback):
                 batch=self.batches,
                 batches=self.batches,
                 metrics=metrics,
-                examples_per_second=len(self.data.x_train) / max(self.epoch_seconds[-1], 1e-9),
+                examples_per_second=self.examples / max(self.epoch_seconds[-1], 1e-9),
                 eta_seconds=(self.config.epochs - self.epoch) * self.epoch_seconds[-1] * (not self.stopped_early),
                 elapsed_seconds=now - self.run_started,
             )

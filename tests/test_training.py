@@ -11,10 +11,10 @@ import pytest
 
 from rnncore.config import RunConfig
 from rnncore.corpus import CharVocabulary
-from rnncore.datasets import prepare_sentiment
+from rnncore.datasets import prepare_chars, prepare_sentiment
 from rnncore.errors import RnncoreError
 from rnncore.events import TrainEvent
-from rnncore.train import _optimizer, sentiment_metrics, train
+from rnncore.train import ShiftingWindows, _optimizer, sentiment_metrics, train
 from tests.conftest import TINY_CHARS, TINY_SENTIMENT
 
 BASE = RunConfig(**TINY_SENTIMENT).with_changes(epochs=2, patience=0)
@@ -192,3 +192,34 @@ def test_sentiment_metrics_by_hand():
     assert metrics["loss"] == pytest.approx(expected)
     # certain, wrong predictions are clipped rather than infinite
     assert math.isfinite(sentiment_metrics(np.array([0.0, 1.0]), np.array([1, 0]))["loss"])
+
+
+def test_char_windows_move_every_epoch_and_stay_inside_the_text():
+    text = np.arange(1, 402, dtype=np.int32)  # 401 "characters": 40 windows of 10 at offset 0
+    x, y = text[:400].reshape(40, 10), text[1:401].reshape(40, 10)
+    windows = ShiftingWindows(x, y, batch_size=16, seed=3)
+    assert windows.count == 39 and len(windows) == 3
+    offsets = set()
+    for _ in range(6):
+        batches = [windows[i] for i in range(len(windows))]
+        xs = np.concatenate([bx for bx, _ in batches])
+        ys = np.concatenate([by for _, by in batches])
+        assert xs.shape == (39, 10) and np.array_equal(ys, xs + 1)  # targets are the next characters
+        assert xs.min() >= 1 and ys.max() <= 401  # never past the text
+        assert np.all(np.diff(xs, axis=1) == 1)  # each window is one contiguous stretch
+        offsets.add(int(xs.min() - 1) % 10)
+        windows.on_epoch_end()
+    assert len(offsets) > 1  # the cut moves between epochs
+    single = ShiftingWindows(x[:1], y[:1], batch_size=4)
+    assert np.array_equal(single[0][0], x[:1]) and len(single) == 1  # too short to shift: the one window
+
+
+def test_char_training_sees_every_window_once_per_epoch():
+    config = RunConfig(**TINY_CHARS).with_changes(epochs=2, batch_size=16)
+    data = prepare_chars(config)
+    events: list[TrainEvent] = []
+    result = train(config, data, on_event=events.append)
+    batches = [event for event in events if event.kind == "batch"]
+    expected = math.ceil((len(data.x_train) - 1) / 16)
+    assert len(batches) == 2 * expected and {event.batches for event in batches} == {expected}
+    assert math.isfinite(result.metrics["val_loss"])
