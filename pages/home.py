@@ -4,6 +4,8 @@ It only reads run.json files, so it never imports TensorFlow: the first page a c
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import streamlit as st
 
@@ -27,8 +29,8 @@ def _metric_text(choice: ModelChoice) -> str:
     metrics = choice.run.metrics
     if choice.run.kind == "sentiment" and "accuracy" in metrics:
         return f"{metrics['accuracy']:.1%} test accuracy"
-    if choice.run.kind == "chars" and "val_bits_per_char" in metrics:
-        return f"{metrics['val_bits_per_char']:.2f} bits per character"
+    if choice.run.kind == "chars" and "val_loss" in metrics:
+        return f"{metrics.get('val_loss_stateful', metrics['val_loss']) / math.log(2):.2f} bits per character"
     return "—"
 
 

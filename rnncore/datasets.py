@@ -39,6 +39,7 @@ class CharData:
     x_val: np.ndarray
     y_val: np.ndarray
     fingerprint: str
+    validation_ids: np.ndarray  # the whole held-out text, for scoring with the state carried along
 
 
 def prepare_sentiment(config: RunConfig, on_progress: ProgressFn | None = None) -> SentimentData:
@@ -88,6 +89,7 @@ def prepare_chars(
     vocabulary = corpus.vocabulary
     seq_len = min(config.seq_len, max(2, (len(corpus.validation_text) - 1)))
     x_train, y_train = char_windows(vocabulary.encode(corpus.train_text), seq_len)
-    x_val, y_val = char_windows(vocabulary.encode(corpus.validation_text), seq_len)
+    validation_ids = vocabulary.encode(corpus.validation_text)
+    x_val, y_val = char_windows(validation_ids, seq_len)
     fingerprint = hashlib.sha256(corpus.text.encode("utf-8")).hexdigest()[:16]
-    return CharData(corpus.name, vocabulary, x_train, y_train, x_val, y_val, fingerprint)
+    return CharData(corpus.name, vocabulary, x_train, y_train, x_val, y_val, fingerprint, validation_ids)

@@ -90,14 +90,19 @@ class CharSampler:
     def nats_per_char(self, text: str, chunk: int = 2_000) -> float:
         """Average negative log-likelihood of `text` (nats per character), the state carried through
         chunks of `chunk` characters processed as one batch. Divide by ln 2 for bits per character."""
-        ids = self.vocabulary.encode(text)
-        if len(ids) < 2:
-            raise RnncoreError("Need at least two characters to score")
-        rows = max(1, (len(ids) - 1) // chunk)
-        width = (len(ids) - 1) // rows
-        inputs = ids[: rows * width].reshape(rows, width)
-        targets = ids[1 : rows * width + 1].reshape(rows, width)
-        return float(negative_log_likelihoods(self.network.forward(inputs).outputs, targets).mean())
+        return stateful_nats_per_char(self.network, self.vocabulary.encode(text), chunk)
+
+
+def stateful_nats_per_char(network: NumpyRNN, ids: np.ndarray, chunk: int = 2_000) -> float:
+    """Mean next-character loss (nats) over `ids`, read in chunks of about `chunk` characters with the
+    state carried from each character to the next (the chunks run side by side as one batch)."""
+    if len(ids) < 2:
+        raise RnncoreError("Need at least two characters to score")
+    rows = max(1, (len(ids) - 1) // chunk)
+    width = (len(ids) - 1) // rows
+    inputs = ids[: rows * width].reshape(rows, width)
+    targets = ids[1 : rows * width + 1].reshape(rows, width)
+    return float(negative_log_likelihoods(network.forward(inputs).outputs, targets).mean())
 
 
 def negative_log_likelihoods(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:

@@ -228,8 +228,17 @@ class _ProgressWatcher(keras.callbacks.Callback):
 
 def _evaluate(model, config: RunConfig, data) -> dict[str, Any]:
     if isinstance(data, CharData):
+        from rnncore.numpy_rnn import NumpyRNN
+        from rnncore.sample import stateful_nats_per_char
+
         values = model.evaluate(data.x_val, data.y_val, batch_size=EVAL_BATCH, verbose=0, return_dict=True)
-        return {"val_loss": float(values["loss"]), "val_bits_per_char": float(values["loss"]) / math.log(2)}
+        # Windows start from a blank state; carried along, the state gives every character its full context.
+        stateful = stateful_nats_per_char(NumpyRNN.from_keras(model, "chars"), data.validation_ids)
+        return {
+            "val_loss": float(values["loss"]),
+            "val_bits_per_char": float(values["loss"]) / math.log(2),
+            "val_loss_stateful": stateful,
+        }
     probabilities = model.predict(data.x_test, batch_size=EVAL_BATCH, verbose=0).reshape(-1)
     return {**sentiment_metrics(probabilities, data.y_test), "_probabilities": probabilities}
 

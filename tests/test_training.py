@@ -14,6 +14,7 @@ from rnncore.corpus import CharVocabulary
 from rnncore.datasets import prepare_chars, prepare_sentiment
 from rnncore.errors import RnncoreError
 from rnncore.events import TrainEvent
+from rnncore.sample import negative_log_likelihoods
 from rnncore.train import ShiftingWindows, _optimizer, sentiment_metrics, train
 from tests.conftest import TINY_CHARS, TINY_SENTIMENT
 
@@ -177,7 +178,14 @@ def test_char_training_reports_validation_loss_in_nats_and_bits():
     events: list[TrainEvent] = []
     result = train(config, on_event=events.append)
     assert isinstance(result.vocabulary, CharVocabulary)
-    assert set(result.metrics) == {"val_loss", "val_bits_per_char"}
+    assert set(result.metrics) == {"val_loss", "val_bits_per_char", "val_loss_stateful"}
+    # the stateful figure reads the held-out text as one sequence (it is shorter than a 2,000-char chunk)
+    data = prepare_chars(config)
+    ids = data.validation_ids
+    assert len(ids) < 4_000
+    logits = result.model.predict(ids[None, :-1], verbose=0)
+    expected = negative_log_likelihoods(logits, ids[None, 1:]).mean()
+    assert result.metrics["val_loss_stateful"] == pytest.approx(expected, abs=1e-4)
     assert result.metrics["val_bits_per_char"] == pytest.approx(result.metrics["val_loss"] / math.log(2))
     assert 0 < result.metrics["val_loss"] < math.log(result.vocabulary.size) + 1
     assert "val_loss" in result.history[0] and result.extras == {}
