@@ -217,11 +217,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         start = _load(args.init_from)
         initial_weights = start.model.get_weights()
         # keep the lineage so a model card can state the total training time honestly
+        parent, earlier = start.info.info, start.info.info.get("init_from", {})
         extra["init_from"] = {
             "path": str(start.info.path),
-            "train_seconds": start.info.info.get("train_seconds", 0)
-            + start.info.info.get("init_from", {}).get("train_seconds", 0),
-            "epochs": len(start.info.info.get("history", [])) + start.info.info.get("init_from", {}).get("epochs", 0),
+            "train_seconds": parent.get("train_seconds", 0) + earlier.get("train_seconds", 0),
+            "epochs": len(parent.get("history", [])) + earlier.get("epochs", 0),
+            "commands": [*earlier.get("commands", []), parent.get("command", "")],  # every earlier stage, in order
         }
     result = train(
         config,

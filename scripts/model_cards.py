@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -18,6 +19,8 @@ def describe(config: dict) -> str:
         text += f", {config['pooling']} head, vocab {config['vocab_size']:,}, maxlen {config['maxlen']}"
     else:
         text += f", seq {config['seq_len']}"
+    if config.get("embedding_init", "random") != "random":
+        text += ", word-vector start"
     return text + (f", dropout {config['dropout']}" if config["dropout"] else "")
 
 
@@ -33,7 +36,13 @@ def main() -> int:
         if config["task"] == "sentiment":
             result = f"test accuracy **{metrics['accuracy']:.4f}** (n={metrics['n']:,}), loss {metrics['loss']:.3f}"
         else:
-            result = f"held-out **{metrics['val_loss']:.3f} nats/char** ({metrics['val_bits_per_char']:.3f} bits)"
+            stateful = metrics.get("val_loss_stateful")
+            result = (
+                f"held-out **{stateful:.3f} nats/char** ({stateful / math.log(2):.3f} bits) with the state carried "
+                f"along; {metrics['val_loss']:.3f} in {config['seq_len']}-char windows"
+                if stateful is not None
+                else f"held-out **{metrics['val_loss']:.3f} nats/char** ({metrics['val_bits_per_char']:.3f} bits)"
+            )
         epochs, minutes = str(len(info["history"])), info["train_seconds"] / 60
         stage = info.get("init_from")  # continued from an earlier run: count both stages
         if stage:
@@ -43,8 +52,12 @@ def main() -> int:
             f"| `{info_path.parent.name}` | {config['task']} | {describe(config)} | {info['parameters']:,} | {result} "
             f"| {epochs} | {minutes:.1f} min | {info.get('machine', '')} |"
         )
-        first = f"# (stage 1 from {stage['path']}, see scripts/train_shipped.sh)\n" if stage else ""
-        commands.append(f"# {info_path.parent.name}\n{first}RNNCORE_DATA_DIR=../shared/data {info.get('command', '')}")
+        stages = [*(stage or {}).get("commands", []), info.get("command", "")]
+        commands.append(
+            f"# {info_path.parent.name}"
+            + (f" ({len(stages)} stages, each continuing from the one before)" if len(stages) > 1 else "")
+            + "".join(f"\nRNNCORE_DATA_DIR=../shared/data {command}" for command in stages)
+        )
     print("\n".join(rows))
     print("\n```bash\n" + "\n".join(commands) + "\n```")
     return 0

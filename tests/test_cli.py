@@ -276,3 +276,16 @@ def test_bad_settings_needing_a_model_in_process(main_in_process, trained):
     assert_bad_input(main_in_process("generate", chars, "--top-k", "-2"), "top-k")
     assert_bad_input(main_in_process("train", "sentiment", "--max-minutes", "-1"), "max-minutes")
     assert_bad_input(main_in_process("train", "sentiment", "--init-from", "no-such-run"), "no model")
+
+
+def test_init_from_keeps_every_earlier_stage(main_in_process, tmp_path):
+    stages = [tmp_path / "stage1", tmp_path / "stage2", tmp_path / "stage3"]
+    for index, out in enumerate(stages):
+        start = ["--init-from", str(stages[index - 1])] if index else []
+        done = main_in_process("train", "chars", *CHAR_FLAGS, "--corpus", "shakespeare", *start, "--out", str(out))
+        assert done.returncode == 0, done.stderr[-2000:]
+    info = json.loads((stages[2] / "run.json").read_text(encoding="utf-8"))
+    lineage = info["init_from"]
+    assert lineage["path"] == str(stages[1]) and lineage["epochs"] == 2  # one epoch in each earlier stage
+    assert [command.split("--out ")[-1] for command in lineage["commands"]] == [str(stages[0]), str(stages[1])]
+    assert "--init-from" not in lineage["commands"][0] and f"--init-from {stages[0]}" in lineage["commands"][1]
