@@ -215,6 +215,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     initial_weights = None
     if args.init_from:
         start = _load(args.init_from)
+        _check_same_split(start.config, config)
         initial_weights = start.model.get_weights()
         # keep the lineage so a model card can state the total training time honestly
         parent, earlier = start.info.info, start.info.info.get("init_from", {})
@@ -241,6 +242,19 @@ def cmd_train(args: argparse.Namespace) -> int:
         summary["confusion"] = result.metrics["confusion"]
     _emit(summary)
     return 0
+
+
+def _check_same_split(before: RunConfig, now: RunConfig) -> None:
+    """A continued sentiment run must hold out the same validation reviews as the run it starts from,
+    otherwise reviews it has trained on would score as unseen and early stopping would be fooled."""
+    if now.task != "sentiment" or before.task != "sentiment":
+        return
+    changed = [name for name in ("seed", "limit", "validation_fraction") if getattr(before, name) != getattr(now, name)]
+    if changed:
+        raise RnncoreError(
+            f"--init-from continues a run whose validation split came from its {', '.join(changed)}; "
+            "use the same values, or its validation reviews would include ones it trained on"
+        )
 
 
 def _stop_requests(max_minutes: float):

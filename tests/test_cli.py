@@ -289,3 +289,12 @@ def test_init_from_keeps_every_earlier_stage(main_in_process, tmp_path):
     assert lineage["path"] == str(stages[1]) and lineage["epochs"] == 2  # one epoch in each earlier stage
     assert [command.split("--out ")[-1] for command in lineage["commands"]] == [str(stages[0]), str(stages[1])]
     assert "--init-from" not in lineage["commands"][0] and f"--init-from {stages[0]}" in lineage["commands"][1]
+
+
+def test_continuing_a_sentiment_run_keeps_its_validation_split(main_in_process, tmp_path):
+    first = tmp_path / "first"
+    assert main_in_process("train", "sentiment", *SENTIMENT_FLAGS, "--out", str(first)).returncode == 0
+    flags = [flag if flag != "1" else "2" for flag in SENTIMENT_FLAGS]  # --seed 1 → --seed 2
+    done = main_in_process("train", "sentiment", *flags, "--init-from", str(first), "--out", str(tmp_path / "second"))
+    assert_bad_input(done, "seed", "validation")
+    assert not (tmp_path / "second").exists()
