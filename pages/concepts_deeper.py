@@ -213,7 +213,12 @@ def padding_section() -> None:
     else:
         st.caption("Different: the padding changed what the unmasked RNN remembers.")
     st.subheader("Embeddings")
-    st.markdown("Each id is looked up in a trainable matrix; words used alike end up with similar vectors (cosine):")
+    st.markdown(
+        "Each id is looked up in a trainable matrix; words used alike end up with similar vectors (cosine). "
+        "A model trained with *Embedding starts from: word vectors* began from vectors counted in 75,000 "
+        "reviews (which words appear near which), so even words it rarely saw in labelled reviews have "
+        "sensible neighbours:"
+    )
     if predictor is None:
         if choices:
             st.info("Choose a model's vocabulary above to explore its embeddings.")
