@@ -1,4 +1,5 @@
-"""Print the model-card table of the shipped models (from each run.json) as markdown for the README."""
+"""Print the model-card table of the shipped models (from each run.json) as markdown; with --write, put it
+into README.md between the model-cards markers."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ def describe(config: dict) -> str:
     return text + (f", dropout {config['dropout']}" if config["dropout"] else "")
 
 
-def main() -> int:
+def cards() -> str:
+    """The markdown table plus every model's training command(s)."""
     rows = [
         "| model | task | architecture | params | result | epochs | train time | machine |",
         "|---|---|---|---|---|---|---|---|",
@@ -58,10 +60,24 @@ def main() -> int:
             + (f" ({len(stages)} stages, each continuing from the one before)" if len(stages) > 1 else "")
             + "".join(f"\nRNNCORE_DATA_DIR=../shared/data {command}" for command in stages)
         )
-    print("\n".join(rows))
-    print("\n```bash\n" + "\n".join(commands) + "\n```")
+    return "\n".join(rows) + "\n\n```bash\n" + "\n".join(commands) + "\n```\n"
+
+
+def main(argv: list[str]) -> int:
+    text = cards()
+    if "--write" not in argv:
+        print(text, end="")
+        return 0
+    readme = ROOT / "README.md"
+    content = readme.read_text(encoding="utf-8")
+    start, end = "<!-- model-cards:start -->\n", "<!-- model-cards:end -->"
+    if start not in content or end not in content:
+        print("README.md has no model-cards markers", file=sys.stderr)
+        return 2
+    before, rest = content.split(start, 1)
+    readme.write_text(before + start + text + end + rest.split(end, 1)[1], encoding="utf-8")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
