@@ -21,6 +21,7 @@ from rnncore.errors import RnncoreError
 from rnncore.events import TrainEvent
 from rnncore.paths import class_models_dir, shipped_models_dir
 from rnncore.store import ModelStore, RunInfo
+from rnncore.teachers import check_same_split
 
 EXIT_BAD_INPUT = 2
 
@@ -75,6 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
     sentiment.add_argument("--no-mask", action="store_true", help="let the RNN read padding (as the seed notebooks do)")
     sentiment.add_argument("--limit", type=int, default=0, help="training reviews to use (0 = all 25,000)")
     sentiment.add_argument("--validation-fraction", type=float, default=0.1)
+    sentiment.add_argument(
+        "--teacher",
+        action="append",
+        default=[],
+        metavar="MODEL",
+        help="also learn from the unlabelled reviews as labelled by this saved model (repeat to average several)",
+    )
     chars = tasks.add_parser("chars", help="character language model (many-to-many)")
     _model_flags(chars)
     chars.add_argument("--corpus", default="shakespeare", help="shakespeare, imdb or a UTF-8 text file")
@@ -215,7 +223,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     initial_weights = None
     if args.init_from:
         start = _load(args.init_from)
-        _check_same_split(start.config, config)
+        check_same_split(start.config, config, "--init-from's model")
         initial_weights = start.model.get_weights()
         # keep the lineage so a model card can state the total training time honestly
         parent, earlier = start.info.info, start.info.info.get("init_from", {})
@@ -225,9 +233,19 @@ def cmd_train(args: argparse.Namespace) -> int:
             "epochs": len(parent.get("history", [])) + earlier.get("epochs", 0),
             "commands": [*earlier.get("commands", []), parent.get("command", "")],  # every earlier stage, in order
         }
+    printer, data = ProgressPrinter(), None
+    if getattr(args, "teacher", None):
+        from rnncore.datasets import prepare_sentiment
+        from rnncore.teachers import check_teachers, with_teacher_labels
+
+        teachers = [_load(reference) for reference in args.teacher]
+        check_teachers(teachers, config)  # before the data is prepared: a mistake should cost no waiting
+        status = lambda message: printer(TrainEvent("status", message))  # noqa: E731
+        data, extra["teachers"] = with_teacher_labels(prepare_sentiment(config, status), config, teachers, status)
     result = train(
         config,
-        on_event=ProgressPrinter(),
+        data,
+        on_event=printer,
         should_stop=_stop_requests(args.max_minutes),
         initial_weights=initial_weights,
     )
@@ -242,19 +260,6 @@ def cmd_train(args: argparse.Namespace) -> int:
         summary["confusion"] = result.metrics["confusion"]
     _emit(summary)
     return 0
-
-
-def _check_same_split(before: RunConfig, now: RunConfig) -> None:
-    """A continued sentiment run must hold out the same validation reviews as the run it starts from,
-    otherwise reviews it has trained on would score as unseen and early stopping would be fooled."""
-    if now.task != "sentiment" or before.task != "sentiment":
-        return
-    changed = [name for name in ("seed", "limit", "validation_fraction") if getattr(before, name) != getattr(now, name)]
-    if changed:
-        raise RnncoreError(
-            f"--init-from continues a run whose validation split came from its {', '.join(changed)}; "
-            "use the same values, or its validation reviews would include ones it trained on"
-        )
 
 
 def _stop_requests(max_minutes: float):

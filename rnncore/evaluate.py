@@ -20,13 +20,13 @@ def evaluate_run(run: LoadedRun, limit: int = 0, on_progress: ProgressFn | None 
     config = run.config
     if config.task == "sentiment":
         from rnncore.imdb import encode_reviews, load_imdb
-        from rnncore.train import sentiment_metrics
+        from rnncore.train import sentiment_metrics, sentiment_probabilities
 
         test = load_imdb(on_progress).test
         rows = range(len(test)) if limit <= 0 else range(min(limit, len(test)))
         subset = type(test)(tuple(test.texts[i] for i in rows), test.labels[list(rows)])
         x = encode_reviews(subset, run.vocabulary).padded(config.maxlen, config.truncating, config.padding)
-        probabilities = run.model.predict(x, batch_size=EVAL_BATCH, verbose=0).reshape(-1)
+        probabilities = sentiment_probabilities(run.model, config, x)
         metrics = sentiment_metrics(probabilities, subset.labels)
         return {
             "accuracy": metrics["accuracy"],

@@ -244,7 +244,8 @@ def _read_texts(archive) -> list[str]:
 
 def load_unlabelled_texts(on_progress: ProgressFn | None = None) -> tuple[str, ...]:
     """IMDB's 50,000 unlabelled reviews (the archive's train/unsup folder), cached like the labelled ones.
-    For unsupervised pretraining only: they carry no label and are never mixed into the labelled splits.
+    They carry no label: they feed word vectors, and training only with labels a trained model gave them
+    (rnncore.teachers); never validation or test.
     An archive without them (a partial copy) gives an empty tuple."""
     cache = cache_dir() / UNLABELLED_CACHE_NAME
     if not cache.is_file():

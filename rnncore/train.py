@@ -18,6 +18,7 @@ from rnncore.errors import RnncoreError
 from rnncore.events import EventHandler, StopCheck, TrainEvent, ignore_event, never_stop
 from rnncore.model import build_model
 from rnncore.results import TrainResult
+from rnncore.review_batches import LengthGroupedBatches, predict_by_length
 from rnncore.tf_setup import keras_module
 
 keras = keras_module()  # this module is imported only when training, so TensorFlow is needed anyway
@@ -51,7 +52,10 @@ def train(
     if isinstance(data, CharData):
         windows = ShiftingWindows(data.x_train, data.y_train, config.batch_size, config.seed)
         inputs, examples = {"x": windows}, windows.count
-    else:
+    elif config.mask_padding:
+        batches = LengthGroupedBatches(data.x_train, data.y_train, config.batch_size, config.padding, config.seed)
+        inputs, examples = {"x": batches.as_dataset(), "shuffle": False}, len(data.x_train)  # it shuffles itself
+    else:  # without a mask the padding is part of the input, so every review keeps its full length
         inputs = {"x": data.x_train, "y": data.y_train, "batch_size": config.batch_size, "shuffle": True}
         examples = len(data.x_train)
     watcher = _ProgressWatcher(config, data, examples, on_event, should_stop)
@@ -101,8 +105,14 @@ def _optimizer(config: RunConfig):
 
 def _loss_and_metrics(config: RunConfig) -> dict[str, Any]:
     if config.task == "sentiment":
-        return {"loss": "binary_crossentropy", "metrics": ["accuracy"]}
+        accuracy = keras.metrics.MeanMetricWrapper(_rounded_label_accuracy, name="accuracy")
+        return {"loss": "binary_crossentropy", "metrics": [accuracy]}
     return {"loss": keras.losses.SparseCategoricalCrossentropy(from_logits=True), "metrics": ["accuracy"]}
+
+
+def _rounded_label_accuracy(y_true, y_pred):
+    # a teacher's label is a probability (rnncore.teachers): agreeing with it means being on its side of 0.5
+    return keras.metrics.binary_accuracy(keras.ops.round(y_true), y_pred)
 
 
 def _scalars(metrics: dict[str, Any]) -> dict[str, float]:
@@ -215,6 +225,10 @@ class _ProgressWatcher(keras.callbacks.Callback):
         )
 
     def _validate(self) -> dict[str, float]:
+        if isinstance(self.data, SentimentData):
+            probabilities = sentiment_probabilities(self.model, self.config, self.data.x_val)
+            metrics = sentiment_metrics(probabilities, self.data.y_val)
+            return {"val_accuracy": metrics["accuracy"], "val_loss": metrics["loss"]}
         values = self.model.evaluate(
             self.data.x_val, self.data.y_val, batch_size=EVAL_BATCH, verbose=0, return_dict=True
         )
@@ -239,8 +253,15 @@ def _evaluate(model, config: RunConfig, data) -> dict[str, Any]:
             "val_bits_per_char": float(values["loss"]) / math.log(2),
             "val_loss_stateful": stateful,
         }
-    probabilities = model.predict(data.x_test, batch_size=EVAL_BATCH, verbose=0).reshape(-1)
+    probabilities = sentiment_probabilities(model, config, data.x_test)
     return {**sentiment_metrics(probabilities, data.y_test), "_probabilities": probabilities}
+
+
+def sentiment_probabilities(model, config: RunConfig, x: np.ndarray) -> np.ndarray:
+    """P(positive) for padded reviews; masked models skip most padding by scoring in length groups."""
+    if config.mask_padding:
+        return predict_by_length(model, x, config.padding, EVAL_BATCH)
+    return model.predict(x, batch_size=EVAL_BATCH, verbose=0).reshape(-1)
 
 
 def sentiment_metrics(probabilities: np.ndarray, labels: np.ndarray) -> dict[str, Any]:

@@ -298,3 +298,19 @@ def test_continuing_a_sentiment_run_keeps_its_validation_split(main_in_process, 
     done = main_in_process("train", "sentiment", *flags, "--init-from", str(first), "--out", str(tmp_path / "second"))
     assert_bad_input(done, "seed", "validation")
     assert not (tmp_path / "second").exists()
+
+
+def test_a_teacher_labels_the_unlabelled_reviews_for_a_new_run(main_in_process, tmp_path):
+    teacher, student = tmp_path / "teacher", tmp_path / "student"
+    assert main_in_process("train", "sentiment", *SENTIMENT_FLAGS, "--out", str(teacher)).returncode == 0
+    teaching = ["--teacher", str(teacher), "--teacher", str(teacher)]
+    done = main_in_process("train", "sentiment", *SENTIMENT_FLAGS, *teaching, "--out", str(student))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "labelling 1 unlabelled reviews" in done.stderr
+    info = json.loads((student / "run.json").read_text(encoding="utf-8"))
+    assert info["teachers"]["paths"] == [str(teacher)] * 2 and info["teachers"]["unlabelled_reviews"] == 1
+    assert f"--out {teacher}" in info["teachers"]["commands"][0]
+    flags = [flag if flag != "1" else "2" for flag in SENTIMENT_FLAGS]  # another seed: another validation split
+    refused = main_in_process("train", "sentiment", *flags, "--teacher", str(teacher), "--out", str(tmp_path / "x"))
+    assert_bad_input(refused, "seed", "validation")
+    assert_bad_input(main_in_process("train", "sentiment", "--teacher", "no-such-run"), "no model")

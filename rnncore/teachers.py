@@ -1,0 +1,84 @@
+"""Learn from trained models ("teachers") on IMDB's 50,000 unlabelled reviews: knowledge distillation.
+
+Several models trained with different seeds disagree on hard reviews, and their average is more accurate
+than any one of them. Averaged P(positive) on the unlabelled reviews become soft training labels, so one
+new model of the same size learns what the group knows, from three times as many reviews. Only the
+training split grows: validation and test reviews are never labelled by a teacher.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from rnncore.config import RunConfig
+from rnncore.datasets import SentimentData
+from rnncore.downloads import ProgressFn
+from rnncore.errors import RnncoreError
+from rnncore.imdb import ReviewSet, encode_reviews, load_unlabelled_texts
+from rnncore.store import LoadedRun
+
+SPLIT_SETTINGS = ("seed", "limit", "validation_fraction")
+
+
+def check_same_split(before: RunConfig, now: RunConfig, role: str) -> None:
+    """Refuse a run that would learn from a model whose validation reviews differ from its own: the other
+    model trained on some of them, and what it learned would leak into the validation score."""
+    if now.task != "sentiment" or before.task != "sentiment":
+        return
+    changed = [name for name in SPLIT_SETTINGS if getattr(before, name) != getattr(now, name)]
+    if changed:
+        raise RnncoreError(
+            f"{role} was trained with a validation split from another {', '.join(changed)}; "
+            "use the same values, or its validation reviews would include ones it trained on"
+        )
+
+
+def check_teachers(teachers: list[LoadedRun], config: RunConfig) -> None:
+    """Teachers must be sentiment models that held out the same validation reviews as the new run."""
+    for teacher in teachers:
+        if teacher.config.task != "sentiment":
+            raise RnncoreError(f"Teacher {teacher.info.name!r} is not a sentiment model")
+        check_same_split(teacher.config, config, f"Teacher {teacher.info.name!r}")
+
+
+def teacher_probabilities(teachers: list[LoadedRun], texts: tuple[str, ...]) -> np.ndarray:
+    """The teachers' mean P(positive) for each text; each teacher reads with its own vocabulary and length."""
+    from rnncore.train import sentiment_probabilities
+
+    reviews = ReviewSet(texts, np.zeros(len(texts), dtype=np.int8))
+    total = np.zeros(len(texts), dtype=np.float64)
+    for teacher in teachers:
+        config = teacher.config
+        x = encode_reviews(reviews, teacher.vocabulary).padded(config.maxlen, config.truncating, config.padding)
+        total += sentiment_probabilities(teacher.model, config, x)
+    return (total / len(teachers)).astype(np.float32)
+
+
+def with_teacher_labels(
+    data: SentimentData, config: RunConfig, teachers: list[LoadedRun], on_progress: ProgressFn | None = None
+) -> tuple[SentimentData, dict]:
+    """`data` with the unlabelled reviews added to its training split, labelled by the teachers; plus a
+    summary for the run's card."""
+    check_teachers(teachers, config)
+    texts = load_unlabelled_texts(on_progress)
+    if not texts:
+        raise RnncoreError("This copy of IMDB has no unlabelled reviews (train/unsup) for teachers to label")
+    if on_progress:
+        on_progress(f"{len(teachers)} teacher(s) labelling {len(texts):,} unlabelled reviews …")
+    soft_labels = teacher_probabilities(teachers, texts)
+    reviews = ReviewSet(texts, np.zeros(len(texts), dtype=np.int8))
+    x_extra = encode_reviews(reviews, data.vocabulary).padded(config.maxlen, config.truncating, config.padding)
+    summary = {
+        "paths": [str(teacher.info.path) for teacher in teachers],
+        "commands": [teacher.info.info.get("command", "") for teacher in teachers],
+        "unlabelled_reviews": len(texts),
+        "mean_confidence": float(np.mean(np.abs(soft_labels - 0.5) * 2)),
+    }
+    grown = replace(
+        data,
+        x_train=np.concatenate([data.x_train, x_extra]),
+        y_train=np.concatenate([data.y_train, soft_labels]),
+    )
+    return grown, summary
