@@ -73,6 +73,7 @@ def with_teacher_labels(
     summary = {
         "paths": [str(teacher.info.path) for teacher in teachers],
         "commands": [teacher.info.info.get("command", "") for teacher in teachers],
+        "train_seconds": sum(teacher.info.info.get("train_seconds", 0) for teacher in teachers),
         "unlabelled_reviews": len(texts),
         "mean_confidence": float(np.mean(np.abs(soft_labels - 0.5) * 2)),
     }

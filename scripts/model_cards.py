@@ -22,17 +22,19 @@ def describe(config: dict) -> str:
         text += f", seq {config['seq_len']}"
     if config.get("embedding_init", "random") != "random":
         text += ", word-vector start"
+    if config.get("embedding_dropout"):
+        text += f", embedding dropout {config['embedding_dropout']}"
     return text + (f", dropout {config['dropout']}" if config["dropout"] else "")
 
 
-def cards() -> str:
+def cards(models_dir: Path = ROOT / "models") -> str:
     """The markdown table plus every model's training command(s)."""
     rows = [
         "| model | task | architecture | params | result | epochs | train time | machine |",
         "|---|---|---|---|---|---|---|---|",
     ]
     commands = []
-    for info_path in sorted((ROOT / "models").glob("*/run.json")):
+    for info_path in sorted(models_dir.glob("*/run.json")):
         info = json.loads(info_path.read_text(encoding="utf-8"))
         config, metrics = info["config"], info["metrics"]
         if config["task"] == "sentiment":
@@ -50,15 +52,24 @@ def cards() -> str:
         if stage:
             epochs = f"{stage['epochs']} + {epochs}"
             minutes += stage["train_seconds"] / 60
+        architecture = describe(config)
+        if "teachers" in info:
+            taught = info["teachers"]
+            architecture += f"; also learnt from {taught['unlabelled_reviews']:,} unlabelled reviews labelled by "
+            architecture += f"{len(taught['commands'])} teacher models"
+            minutes += taught.get("train_seconds", 0) / 60  # the teachers' training is part of its cost
         rows.append(
-            f"| `{info_path.parent.name}` | {config['task']} | {describe(config)} | {info['parameters']:,} | {result} "
+            f"| `{info_path.parent.name}` | {config['task']} | {architecture} | {info['parameters']:,} | {result} "
             f"| {epochs} | {minutes:.1f} min | {info.get('machine', '')} |"
         )
         stages = [*(stage or {}).get("commands", []), info.get("command", "")]
+        teachers = info.get("teachers", {}).get("commands", [])
+        note = f" ({len(stages)} stages, each continuing from the one before)" if len(stages) > 1 else ""
+        if teachers:
+            note = f" (first its {len(teachers)} teachers, then the model itself)"
         commands.append(
-            f"# {info_path.parent.name}"
-            + (f" ({len(stages)} stages, each continuing from the one before)" if len(stages) > 1 else "")
-            + "".join(f"\nRNNCORE_DATA_DIR=../shared/data {command}" for command in stages)
+            f"# {info_path.parent.name}{note}"
+            + "".join(f"\nRNNCORE_DATA_DIR=../shared/data {command}" for command in [*teachers, *stages])
         )
     return "\n".join(rows) + "\n\n```bash\n" + "\n".join(commands) + "\n```\n"
 
