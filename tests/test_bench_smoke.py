@@ -10,7 +10,7 @@ import pytest
 from bench import concurrency, generation, latency, report, trajectory
 from bench.__main__ import BENCHMARKS, parse_args
 from bench.common import Row, review_text, stats_ms
-from bench.training import presets
+from bench.training import grouped_vs_padded, presets
 
 
 def _positive(stats: dict) -> None:
@@ -70,3 +70,8 @@ def test_cli_options():
     args = parse_args(["--quick", "--skip", "training", "coldstart", "--model", "m1"])
     assert args.quick and args.skip == ["training", "coldstart"] and args.model == ["m1"]
     assert "latency" in BENCHMARKS
+
+
+def test_grouped_vs_padded_epochs_both_run():
+    result = grouped_vs_padded(20)
+    assert 0 < result["reviews"] <= 20 and result["grouped"] > 0 and result["padded"] > 0
