@@ -233,6 +233,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             "epochs": len(parent.get("history", [])) + earlier.get("epochs", 0),
             "commands": [*earlier.get("commands", []), parent.get("command", "")],  # every earlier stage, in order
         }
+        if "teachers" in parent or "teachers" in earlier:  # an earlier stage learnt from teachers: keep them
+            extra["init_from"]["teachers"] = parent.get("teachers") or earlier["teachers"]
     printer, data = ProgressPrinter(), None
     if getattr(args, "teacher", None):
         from rnncore.datasets import prepare_sentiment

@@ -53,8 +53,8 @@ def cards(models_dir: Path = ROOT / "models") -> str:
             epochs = f"{stage['epochs']} + {epochs}"
             minutes += stage["train_seconds"] / 60
         architecture = describe(config)
-        if "teachers" in info:
-            taught = info["teachers"]
+        taught = info.get("teachers") or (stage or {}).get("teachers")
+        if taught:
             architecture += f"; also learnt from {taught['unlabelled_reviews']:,} unlabelled reviews labelled by "
             architecture += f"{len(taught['commands'])} teacher models"
             minutes += taught.get("train_seconds", 0) / 60  # the teachers' training is part of its cost
@@ -63,10 +63,11 @@ def cards(models_dir: Path = ROOT / "models") -> str:
             f"| {epochs} | {minutes:.1f} min | {info.get('machine', '')} |"
         )
         stages = [*(stage or {}).get("commands", []), info.get("command", "")]
-        teachers = info.get("teachers", {}).get("commands", [])
-        note = f" ({len(stages)} stages, each continuing from the one before)" if len(stages) > 1 else ""
+        teachers = (taught or {}).get("commands", [])
+        steps = f"{len(stages)} stages, each continuing from the one before" if len(stages) > 1 else ""
         if teachers:
-            note = f" (first its {len(teachers)} teachers, then the model itself)"
+            steps = f"its {len(teachers)} teachers, then " + (steps or "the model itself")
+        note = f" ({steps})" if steps else ""
         commands.append(
             f"# {info_path.parent.name}{note}"
             + "".join(f"\nRNNCORE_DATA_DIR=../shared/data {command}" for command in [*teachers, *stages])

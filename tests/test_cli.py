@@ -310,6 +310,14 @@ def test_a_teacher_labels_the_unlabelled_reviews_for_a_new_run(main_in_process, 
     info = json.loads((student / "run.json").read_text(encoding="utf-8"))
     assert info["teachers"]["paths"] == [str(teacher)] * 2 and info["teachers"]["unlabelled_reviews"] == 1
     assert f"--out {teacher}" in info["teachers"]["commands"][0]
+    tuned = tmp_path / "tuned"  # a later stage still names the teachers, so its card can list their commands
+    assert (
+        main_in_process(
+            "train", "sentiment", *SENTIMENT_FLAGS, "--init-from", str(student), "--out", str(tuned)
+        ).returncode
+        == 0
+    )
+    assert json.loads((tuned / "run.json").read_text(encoding="utf-8"))["init_from"]["teachers"] == info["teachers"]
     flags = [flag if flag != "1" else "2" for flag in SENTIMENT_FLAGS]  # another seed: another validation split
     refused = main_in_process("train", "sentiment", *flags, "--teacher", str(teacher), "--out", str(tmp_path / "x"))
     assert_bad_input(refused, "seed", "validation")

@@ -34,6 +34,21 @@ def test_cards_list_results_times_and_every_command(tmp_path):
         teachers={"commands": ["cmd-t1", "cmd-t2"], "unlabelled_reviews": 50_000, "train_seconds": 1200},
     )
     _write(
+        tmp_path / "tuned",
+        config=sentiment,
+        metrics={"accuracy": 0.9, "loss": 0.25, "n": 25_000},
+        parameters=1234,
+        history=history[:1],
+        train_seconds=60,
+        command="tune-stage",
+        init_from={
+            "epochs": 2,
+            "train_seconds": 540,
+            "commands": ["learn-stage"],
+            "teachers": {"commands": ["cmd-t3"], "unlabelled_reviews": 50_000, "train_seconds": 600},
+        },
+    )
+    _write(
         tmp_path / "writer",
         config=chars,
         metrics={"val_loss": 1.46, "val_bits_per_char": 2.1, "val_loss_stateful": 1.42},
@@ -44,10 +59,15 @@ def test_cards_list_results_times_and_every_command(tmp_path):
         init_from={"epochs": 20, "train_seconds": 120, "commands": ["stage-1"]},
     )
     text = model_cards.cards(tmp_path)
-    student, writer = (line for line in text.splitlines() if line.startswith("| `"))
+    student, tuned, writer = (line for line in text.splitlines() if line.startswith("| `"))
     assert "**0.9012**" in student and "BiGRU 1×64" in student and "embedding dropout 0.2" in student
     assert "50,000 unlabelled reviews labelled by 2 teacher models" in student and "30.0 min" in student
     assert "**1.420 nats/char**" in writer and "20 + 3" in writer and "3.0 min" in writer
+    assert "labelled by 1 teacher models" in tuned and "2 + 1" in tuned and "20.0 min" in tuned
     commands = text.split("```bash\n")[1]
+    assert (
+        "# tuned (its 1 teachers, then 2 stages, each" in commands and "# student (its 2 teachers, then the" in commands
+    )
+    assert commands.index("cmd-t3") < commands.index("learn-stage") < commands.index("tune-stage")
     assert commands.index("cmd-t1") < commands.index("cmd-t2") < commands.index("--teacher t1")
     assert commands.index("stage-1") < commands.index("stage-2")
