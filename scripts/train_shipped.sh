@@ -12,13 +12,18 @@ run() { echo "+ $*" >&2; python -m rnncore "$@"; }
 if [[ "$what" == sentiment || "$what" == all ]]; then
   # The Embedding starts from word vectors counted in the training + unlabelled reviews (never the test set).
   words=(--pooling max --embed-dim 64 --dropout 0.3 --embedding-init cooccurrence --batch-size 64
-    --learning-rate 0.001 --patience 1 --seed 1)
-  run train sentiment --cell gru --units 64 --bidirectional "${words[@]}" --vocab-size 15000 --maxlen 500 \
-    --epochs 5 --out models/imdb-bigru
-  run train sentiment --cell lstm --units 64 "${words[@]}" --vocab-size 15000 --maxlen 500 \
-    --epochs 5 --out models/imdb-lstm
-  run train sentiment --cell simplernn --units 64 "${words[@]}" --clipnorm 1 --vocab-size 15000 --maxlen 500 \
-    --epochs 5 --out models/imdb-simplernn
+    --learning-rate 0.001 --patience 1 --seed 1 --vocab-size 15000 --maxlen 500 --epochs 5)
+  # Four teachers (same seed, so the same validation reviews are held out) label the 50,000 unlabelled
+  # reviews; each shipped model then learns from those soft labels as well as the 25,000 real ones.
+  teachers="${TEACHERS_DIR:-/tmp/rnncore-teachers}"
+  run train sentiment --cell gru --units 64 --bidirectional "${words[@]}" --out "$teachers/e1"
+  run train sentiment --cell gru --units 64 --bidirectional "${words[@]}" --embedding-dropout 0.2 --out "$teachers/e2"
+  run train sentiment --cell gru --units 96 --bidirectional "${words[@]}" --out "$teachers/e3"
+  run train sentiment --cell lstm --units 64 --bidirectional "${words[@]}" --out "$teachers/e4"
+  taught=(--teacher "$teachers/e1" --teacher "$teachers/e2" --teacher "$teachers/e3" --teacher "$teachers/e4")
+  run train sentiment --cell gru --units 64 --bidirectional "${words[@]}" "${taught[@]}" --out models/imdb-bigru
+  run train sentiment --cell lstm --units 64 "${words[@]}" "${taught[@]}" --out models/imdb-lstm
+  run train sentiment --cell simplernn --units 64 --clipnorm 1 "${words[@]}" "${taught[@]}" --out models/imdb-simplernn
 fi
 if [[ "$what" == chars || "$what" == all ]]; then
   # Three stages, each continuing from the last at a lower learning rate (--init-from), because a constant
