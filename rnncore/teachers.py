@@ -1,9 +1,9 @@
 """Learn from trained models ("teachers") on IMDB's 50,000 unlabelled reviews: knowledge distillation.
 
 Models with different settings (cell, size, regularisation) disagree on hard reviews, and their average
-is more accurate than any one of them. Averaged P(positive) on the unlabelled reviews become soft training labels, so one
-new model of the same size learns what the group knows, from three times as many reviews. Only the
-training split grows: validation and test reviews are never labelled by a teacher.
+is more accurate than any one of them. Their averaged P(positive) on the unlabelled reviews become soft
+training labels, so one new model of the same size learns what the group knows, from three times as many
+reviews. Only the training split grows: validation and test reviews are never labelled by a teacher.
 """
 
 from __future__ import annotations

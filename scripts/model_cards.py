@@ -33,7 +33,7 @@ def cards(models_dir: Path = ROOT / "models") -> str:
         "| model | task | architecture | params | result | epochs | train time | machine |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    commands = []
+    commands, listed = [], set()  # teachers shared by several models are listed once
     for info_path in sorted(models_dir.glob("*/run.json")):
         info = json.loads(info_path.read_text(encoding="utf-8"))
         config, metrics = info["config"], info["metrics"]
@@ -66,7 +66,10 @@ def cards(models_dir: Path = ROOT / "models") -> str:
         teachers = (taught or {}).get("commands", [])
         steps = f"{len(stages)} stages, each continuing from the one before" if len(stages) > 1 else ""
         if teachers:
-            steps = f"its {len(teachers)} teachers, then " + (steps or "the model itself")
+            shown = "listed above, " if set(teachers) <= listed else ""
+            steps = f"its {len(teachers)} teachers, {shown}then " + (steps or "the model itself")
+            teachers = [command for command in teachers if command not in listed]
+            listed.update(teachers)
         note = f" ({steps})" if steps else ""
         commands.append(
             f"# {info_path.parent.name}{note}"

@@ -45,7 +45,7 @@ def test_cards_list_results_times_and_every_command(tmp_path):
             "epochs": 2,
             "train_seconds": 540,
             "commands": ["learn-stage"],
-            "teachers": {"commands": ["cmd-t3"], "unlabelled_reviews": 50_000, "train_seconds": 600},
+            "teachers": {"commands": ["cmd-t1", "cmd-t2"], "unlabelled_reviews": 50_000, "train_seconds": 600},
         },
     )
     _write(
@@ -63,11 +63,10 @@ def test_cards_list_results_times_and_every_command(tmp_path):
     assert "**0.9012**" in student and "BiGRU 1×64" in student and "embedding dropout 0.2" in student
     assert "50,000 unlabelled reviews labelled by 2 teacher models" in student and "30.0 min" in student
     assert "**1.420 nats/char**" in writer and "20 + 3" in writer and "3.0 min" in writer
-    assert "labelled by 1 teacher models" in tuned and "2 + 1" in tuned and "20.0 min" in tuned
+    assert "labelled by 2 teacher models" in tuned and "2 + 1" in tuned and "20.0 min" in tuned
     commands = text.split("```bash\n")[1]
-    assert (
-        "# tuned (its 1 teachers, then 2 stages, each" in commands and "# student (its 2 teachers, then the" in commands
-    )
-    assert commands.index("cmd-t3") < commands.index("learn-stage") < commands.index("tune-stage")
+    assert "# student (its 2 teachers, then the model itself)" in commands
+    assert "# tuned (its 2 teachers, listed above, then 2 stages, each" in commands
+    assert commands.count("cmd-t1") == 1 and commands.index("learn-stage") < commands.index("tune-stage")
     assert commands.index("cmd-t1") < commands.index("cmd-t2") < commands.index("--teacher t1")
     assert commands.index("stage-1") < commands.index("stage-2")
