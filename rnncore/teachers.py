@@ -43,6 +43,20 @@ def check_teachers(teachers: list[LoadedRun], config: RunConfig) -> None:
         check_same_split(teacher.config, config, f"Teacher {teacher.info.name!r}")
 
 
+def lineage(info: dict) -> list[str]:
+    """Every command that produced a saved run, in order: its teachers' (and theirs), its earlier stages'
+    (--init-from), then its own."""
+    earlier = info.get("init_from", {})
+    taught = info.get("teachers") or earlier.get("teachers") or {}
+    return [*taught.get("commands", []), *earlier.get("commands", []), info.get("command", "")]
+
+
+def _lineage_seconds(info: dict) -> float:
+    earlier = info.get("init_from", {})
+    taught = info.get("teachers") or earlier.get("teachers") or {}
+    return info.get("train_seconds", 0) + earlier.get("train_seconds", 0) + taught.get("train_seconds", 0)
+
+
 def teacher_probabilities(teachers: list[LoadedRun], texts: tuple[str, ...]) -> np.ndarray:
     """The teachers' mean P(positive) for each text; each teacher reads with its own vocabulary and length."""
     from rnncore.train import sentiment_probabilities
@@ -72,8 +86,9 @@ def with_teacher_labels(
     x_extra = encode_reviews(reviews, data.vocabulary).padded(config.maxlen, config.truncating, config.padding)
     summary = {
         "paths": [str(teacher.info.path) for teacher in teachers],
-        "commands": [teacher.info.info.get("command", "") for teacher in teachers],
-        "train_seconds": sum(teacher.info.info.get("train_seconds", 0) for teacher in teachers),
+        "commands": list(dict.fromkeys(command for teacher in teachers for command in lineage(teacher.info.info))),
+        "train_seconds": sum(_lineage_seconds(teacher.info.info) for teacher in teachers),
+        "teachers": len(teachers),
         "unlabelled_reviews": len(texts),
         "mean_confidence": float(np.mean(np.abs(soft_labels - 0.5) * 2)),
     }

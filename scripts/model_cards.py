@@ -56,7 +56,7 @@ def cards(models_dir: Path = ROOT / "models") -> str:
         taught = info.get("teachers") or (stage or {}).get("teachers")
         if taught:
             architecture += f"; also learnt from {taught['unlabelled_reviews']:,} unlabelled reviews labelled by "
-            architecture += f"{len(taught['commands'])} teacher models"
+            architecture += f"{taught.get('teachers', len(taught['commands']))} teacher models"
             minutes += taught.get("train_seconds", 0) / 60  # the teachers' training is part of its cost
         rows.append(
             f"| `{info_path.parent.name}` | {config['task']} | {architecture} | {info['parameters']:,} | {result} "
@@ -67,7 +67,7 @@ def cards(models_dir: Path = ROOT / "models") -> str:
         steps = f"{len(stages)} stages, each continuing from the one before" if len(stages) > 1 else ""
         if teachers:
             shown = "listed above, " if set(teachers) <= listed else ""
-            steps = f"its {len(teachers)} teachers, {shown}then " + (steps or "the model itself")
+            steps = f"its teachers, {shown}then " + (steps or "the model itself")
             teachers = [command for command in teachers if command not in listed]
             listed.update(teachers)
         note = f" ({steps})" if steps else ""

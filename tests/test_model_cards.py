@@ -65,8 +65,8 @@ def test_cards_list_results_times_and_every_command(tmp_path):
     assert "**1.420 nats/char**" in writer and "20 + 3" in writer and "3.0 min" in writer
     assert "labelled by 2 teacher models" in tuned and "2 + 1" in tuned and "20.0 min" in tuned
     commands = text.split("```bash\n")[1]
-    assert "# student (its 2 teachers, then the model itself)" in commands
-    assert "# tuned (its 2 teachers, listed above, then 2 stages, each" in commands
+    assert "# student (its teachers, then the model itself)" in commands
+    assert "# tuned (its teachers, listed above, then 2 stages, each" in commands
     assert commands.count("cmd-t1") == 1 and commands.index("learn-stage") < commands.index("tune-stage")
     assert commands.index("cmd-t1") < commands.index("cmd-t2") < commands.index("--teacher t1")
     assert commands.index("stage-1") < commands.index("stage-2")

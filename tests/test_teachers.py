@@ -9,7 +9,7 @@ from rnncore.datasets import prepare_sentiment
 from rnncore.errors import RnncoreError
 from rnncore.imdb import load_unlabelled_texts
 from rnncore.predict import Predictor
-from rnncore.teachers import teacher_probabilities, with_teacher_labels
+from rnncore.teachers import lineage, teacher_probabilities, with_teacher_labels
 
 
 def test_unlabelled_reviews_join_only_the_training_split(sentiment_run, char_run):
@@ -35,3 +35,10 @@ def test_teachers_are_averaged(sentiment_run):
     one = teacher_probabilities([sentiment_run], texts)
     assert np.allclose(teacher_probabilities([sentiment_run] * 3, texts), one, atol=1e-6)
     assert one[0] > one[1]
+
+
+def test_lineage_lists_teachers_then_earlier_stages_then_the_run():
+    tuned = {"command": "tune", "init_from": {"commands": ["learn"], "teachers": {"commands": ["t1", "t2"]}}}
+    assert lineage(tuned) == ["t1", "t2", "learn", "tune"]
+    assert lineage({"command": "alone"}) == ["alone"]
+    assert lineage({"command": "taught", "teachers": {"commands": ["t1"]}}) == ["t1", "taught"]
