@@ -11,27 +11,40 @@ run() { echo "+ $*" >&2; python -m rnncore "$@"; }
 
 if [[ "$what" == sentiment || "$what" == all ]]; then
   # The Embedding starts from word vectors counted in the training + unlabelled reviews (never the test set).
-  words=(--pooling max --embed-dim 64 --dropout 0.3 --embedding-init cooccurrence --batch-size 64
-    --learning-rate 0.001 --patience 1 --seed 1 --vocab-size 15000 --maxlen 500 --epochs 5)
-  # Four teachers (same seed, so the same validation reviews are held out) label the 50,000 unlabelled
-  # reviews; each shipped model then learns from those soft labels as well as the 25,000 real ones.
-  teachers="${TEACHERS_DIR:-/tmp/rnncore-teachers}"
-  run train sentiment --cell gru --units 64 --bidirectional "${words[@]}" --out "$teachers/e1"
-  run train sentiment --cell gru --units 64 --bidirectional "${words[@]}" --embedding-dropout 0.2 --out "$teachers/e2"
-  run train sentiment --cell gru --units 96 --bidirectional "${words[@]}" --out "$teachers/e3"
-  run train sentiment --cell lstm --units 64 --bidirectional "${words[@]}" --out "$teachers/e4"
-  taught=(--teacher "$teachers/e1" --teacher "$teachers/e2" --teacher "$teachers/e3" --teacher "$teachers/e4")
-  run train sentiment --cell gru --units 64 --bidirectional "${words[@]}" "${taught[@]}" --out models/imdb-bigru
-  run train sentiment --cell lstm --units 64 "${words[@]}" "${taught[@]}" --out models/imdb-lstm
-  run train sentiment --cell simplernn --units 64 --clipnorm 1 "${words[@]}" "${taught[@]}" --out models/imdb-simplernn
+  words=(--pooling max --embed-dim 64 --dropout 0.3 --embedding-init cooccurrence --batch-size 64 --patience 1
+    --seed 1 --vocab-size 15000 --maxlen 500)
+  # Four teachers (the same seed, so the same validation reviews are held out) label the 50,000 unlabelled
+  # reviews; each shipped model learns from those soft labels and the 25,000 real ones, then is fine-tuned
+  # on the real labels alone at a lower learning rate.
+  scratch="${SCRATCH_DIR:-/tmp/rnncore-shipped}"
+  bigru=(--cell gru --units 64 --bidirectional)
+  run train sentiment "${bigru[@]}" "${words[@]}" --learning-rate 0.001 --epochs 5 --out "$scratch/e1"
+  run train sentiment "${bigru[@]}" "${words[@]}" --learning-rate 0.001 --epochs 5 --embedding-dropout 0.2 \
+    --out "$scratch/e2"
+  run train sentiment --cell gru --units 96 --bidirectional "${words[@]}" --learning-rate 0.001 --epochs 5 \
+    --out "$scratch/e3"
+  run train sentiment --cell lstm --units 64 --bidirectional "${words[@]}" --learning-rate 0.001 --epochs 5 \
+    --out "$scratch/e4"
+  taught=(--teacher "$scratch/e1" --teacher "$scratch/e2" --teacher "$scratch/e3" --teacher "$scratch/e4")
+  ship() {  # ship NAME FLAGS...: learn from the teachers, then fine-tune into models/NAME
+    local name=$1; shift
+    run train sentiment "$@" "${words[@]}" --learning-rate 0.001 --epochs 5 "${taught[@]}" --out "$scratch/$name"
+    rm -rf "models/$name"  # the store never overwrites a run; it would add a suffix
+    run train sentiment "$@" "${words[@]}" --learning-rate 0.0002 --epochs 2 --init-from "$scratch/$name" \
+      --out "models/$name"
+  }
+  ship imdb-bigru "${bigru[@]}" --embedding-dropout 0.2
+  ship imdb-lstm --cell lstm --units 64
+  ship imdb-simplernn --cell simplernn --units 64 --clipnorm 1
 fi
 if [[ "$what" == chars || "$what" == all ]]; then
-  # Three stages, each continuing from the last at a lower learning rate (--init-from), because a constant
+  # Two stages, the second continuing from the first at a lower learning rate (--init-from), because a constant
   # rate plateaus; --max-minutes keeps each stage inside a session and saves its best epoch.
   chars=(--corpus shakespeare --cell lstm --units 300 --layers 2 --embed-dim 64 --dropout 0.3 --seq-len 200
     --batch-size 32 --clipnorm 5)
   run train chars "${chars[@]}" --learning-rate 0.002 --epochs 80 --patience 4 --seed 1 --max-minutes 55 \
     --out models/shakespeare-stage1
+  rm -rf models/shakespeare-lstm
   run train chars "${chars[@]}" --learning-rate 0.0005 --epochs 30 --patience 3 --seed 2 --max-minutes 25 \
     --init-from models/shakespeare-stage1 --out models/shakespeare-lstm
   rm -rf models/shakespeare-stage1
