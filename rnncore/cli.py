@@ -21,7 +21,7 @@ from rnncore.errors import RnncoreError
 from rnncore.events import TrainEvent
 from rnncore.paths import class_models_dir, shipped_models_dir
 from rnncore.store import ModelStore, RunInfo
-from rnncore.teachers import check_same_split
+from rnncore.teachers import check_same_split, recorded_teachers
 
 EXIT_BAD_INPUT = 2
 
@@ -233,8 +233,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             "epochs": len(parent.get("history", [])) + earlier.get("epochs", 0),
             "commands": [*earlier.get("commands", []), parent.get("command", "")],  # every earlier stage, in order
         }
-        if "teachers" in parent or "teachers" in earlier:  # an earlier stage learnt from teachers: keep them
-            extra["init_from"]["teachers"] = parent.get("teachers") or earlier["teachers"]
+        if recorded_teachers(parent):  # an earlier stage learnt from teachers: keep them
+            extra["init_from"]["teachers"] = recorded_teachers(parent)
     printer, data = ProgressPrinter(), None
     if getattr(args, "teacher", None):
         from rnncore.datasets import prepare_sentiment

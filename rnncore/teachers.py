@@ -16,8 +16,9 @@ from rnncore.config import RunConfig
 from rnncore.datasets import SentimentData
 from rnncore.downloads import ProgressFn
 from rnncore.errors import RnncoreError
-from rnncore.imdb import ReviewSet, encode_reviews, load_unlabelled_texts
+from rnncore.imdb import load_unlabelled_texts
 from rnncore.store import LoadedRun
+from rnncore.text import Vocabulary, pad_sequences, tokenize
 
 SPLIT_SETTINGS = ("seed", "limit", "validation_fraction")
 
@@ -43,31 +44,41 @@ def check_teachers(teachers: list[LoadedRun], config: RunConfig) -> None:
         check_same_split(teacher.config, config, f"Teacher {teacher.info.name!r}")
 
 
+def recorded_teachers(info: dict) -> dict:
+    """The teachers summary of a saved run's info, or of the earlier stage it continued (empty if none)."""
+    return info.get("teachers") or info.get("init_from", {}).get("teachers") or {}
+
+
 def lineage(info: dict) -> list[str]:
     """Every command that produced a saved run, in order: its teachers' (and theirs), its earlier stages'
     (--init-from), then its own."""
-    earlier = info.get("init_from", {})
-    taught = info.get("teachers") or earlier.get("teachers") or {}
-    return [*taught.get("commands", []), *earlier.get("commands", []), info.get("command", "")]
+    earlier = info.get("init_from", {}).get("commands", [])
+    return [*recorded_teachers(info).get("commands", []), *earlier, info.get("command", "")]
 
 
 def _lineage_seconds(info: dict) -> float:
-    earlier = info.get("init_from", {})
-    taught = info.get("teachers") or earlier.get("teachers") or {}
-    return info.get("train_seconds", 0) + earlier.get("train_seconds", 0) + taught.get("train_seconds", 0)
+    earlier = info.get("init_from", {}).get("train_seconds", 0)
+    return info.get("train_seconds", 0) + earlier + recorded_teachers(info).get("train_seconds", 0)
 
 
 def teacher_probabilities(teachers: list[LoadedRun], texts: tuple[str, ...]) -> np.ndarray:
     """The teachers' mean P(positive) for each text; each teacher reads with its own vocabulary and length."""
+    return _mean_probabilities(teachers, [tokenize(text) for text in texts])
+
+
+def _mean_probabilities(teachers: list[LoadedRun], tokens: list[list[str]]) -> np.ndarray:
     from rnncore.train import sentiment_probabilities
 
-    reviews = ReviewSet(texts, np.zeros(len(texts), dtype=np.int8))
-    total = np.zeros(len(texts), dtype=np.float64)
+    total = np.zeros(len(tokens), dtype=np.float64)
     for teacher in teachers:
-        config = teacher.config
-        x = encode_reviews(reviews, teacher.vocabulary).padded(config.maxlen, config.truncating, config.padding)
-        total += sentiment_probabilities(teacher.model, config, x)
+        x = _padded(tokens, teacher.vocabulary, teacher.config)
+        total += sentiment_probabilities(teacher.model, teacher.config, x)
     return (total / len(teachers)).astype(np.float32)
+
+
+def _padded(tokens: list[list[str]], vocabulary: Vocabulary, config: RunConfig) -> np.ndarray:
+    ids = [vocabulary.encode_tokens(review) for review in tokens]
+    return pad_sequences(ids, config.maxlen, config.truncating, config.padding)
 
 
 def with_teacher_labels(
@@ -81,9 +92,9 @@ def with_teacher_labels(
         raise RnncoreError("This copy of IMDB has no unlabelled reviews (train/unsup) for teachers to label")
     if on_progress:
         on_progress(f"{len(teachers)} teacher(s) labelling {len(texts):,} unlabelled reviews …")
-    soft_labels = teacher_probabilities(teachers, texts)
-    reviews = ReviewSet(texts, np.zeros(len(texts), dtype=np.int8))
-    x_extra = encode_reviews(reviews, data.vocabulary).padded(config.maxlen, config.truncating, config.padding)
+    tokens = [tokenize(text) for text in texts]  # once: every teacher and the new run read the same words
+    soft_labels = _mean_probabilities(teachers, tokens)
+    x_extra = _padded(tokens, data.vocabulary, config)
     summary = {
         "paths": [str(teacher.info.path) for teacher in teachers],
         "commands": list(dict.fromkeys(command for teacher in teachers for command in lineage(teacher.info.info))),
