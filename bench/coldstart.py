@@ -115,7 +115,7 @@ def engine_first_prediction(store: str) -> float:
     code = (
         "import sys\n"
         "from rnncore.store import ModelStore, load_run\n"
-        "from rnncore.predict import Predictor\n"
+        "from rnncore.inference.predict import Predictor\n"
         "from bench.common import usable_runs\n"
         "runs = usable_runs(ModelStore(sys.argv[1]), 'sentiment')\n"
         "runs and print(Predictor(load_run(runs[0])).predict('a fine film').probability)\n"

@@ -77,7 +77,7 @@ def run(settings: Settings) -> Section:
     if not runs:
         section.rows.append(Row("30 concurrent sessions", "no sentiment model", status="SKIP"))
         return section
-    from rnncore.predict import Predictor
+    from rnncore.inference.predict import Predictor
 
     info = next((r for r in runs if r.config.bidirectional), runs[0])
     predictor = Predictor(settings.load(info))

@@ -18,7 +18,7 @@ TARGET_CHARS_PER_S = 2_000
 def measure(run: Any, length: int = LENGTH, repeats: int = 3, naive_steps: int = 100) -> dict:
     """Chars/s for `repeats` generations of `length` chars, and a naive estimate from `naive_steps` steps
     spread evenly over the same generation (so growing-context cost is averaged, not just the cheap start)."""
-    from rnncore.sample import CharSampler, softmax
+    from rnncore.inference.sample import CharSampler, softmax
 
     sampler = CharSampler(run)
     prime = PRIME if all(c in sampler.vocabulary.chars for c in PRIME) else sampler.vocabulary.chars[0]

@@ -26,8 +26,8 @@ TARGET_P95_MS = 5.0
 def measure(run: Any, lengths: tuple[int, ...] = LENGTHS, repeats: int = 200, naive_repeats: int = 30) -> dict:
     """Latency stats per review length for one LoadedRun: ours (NumPy Predictor) and naive Keras predict
     on the same ids padded to maxlen, as the model was trained."""
-    from rnncore.predict import Predictor
-    from rnncore.text import pad_sequences
+    from rnncore.data.text import pad_sequences
+    from rnncore.inference.predict import Predictor
 
     predictor = Predictor(run)
     config = run.config

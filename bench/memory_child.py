@@ -61,8 +61,8 @@ def main(store_path: str, sessions: int) -> dict:
     except ImportError:
         pass
     result: dict = {"rss_start_mb": round(rss_mb(), 1)}
-    from rnncore.predict import Predictor
-    from rnncore.sample import CharSampler
+    from rnncore.inference.predict import Predictor
+    from rnncore.inference.sample import CharSampler
     from rnncore.store import ModelStore, load_run
 
     store = ModelStore(store_path)

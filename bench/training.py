@@ -23,13 +23,13 @@ def presets() -> tuple[dict[str, Any], dict[str, Any], str]:
 
 
 def measure(recipe: dict[str, Any], quick: bool = False) -> dict:
-    """Train one recipe on real IMDB through rnncore.train.train; time, examples/s and test accuracy."""
+    """Train one recipe on real IMDB through rnncore.training.train.train; time, examples/s and test accuracy."""
     import numpy as np
 
     from rnncore.config import RunConfig
-    from rnncore.datasets import prepare_sentiment
-    from rnncore.imdb import stratified_indices
-    from rnncore.train import train
+    from rnncore.data.datasets import prepare_sentiment
+    from rnncore.data.imdb import stratified_indices
+    from rnncore.training.train import train
 
     config = RunConfig(**{**recipe, "seed": 1, **(QUICK_MODE if quick else {})})
     data = prepare_sentiment(config)
@@ -59,10 +59,10 @@ def grouped_vs_padded(reviews: int) -> dict:
     import time
 
     from rnncore.config import RunConfig
-    from rnncore.datasets import prepare_sentiment
-    from rnncore.model import build_model
-    from rnncore.review_batches import LengthGroupedBatches
-    from rnncore.train import _loss_and_metrics
+    from rnncore.data.datasets import prepare_sentiment
+    from rnncore.training.model import build_model
+    from rnncore.training.review_batches import LengthGroupedBatches
+    from rnncore.training.train import _loss_and_metrics
 
     config = RunConfig(
         cell="gru", units=64, bidirectional=True, pooling="max", vocab_size=15_000, maxlen=500, limit=reviews, seed=1

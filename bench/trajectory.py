@@ -27,7 +27,7 @@ TARGET_RATIO = 2.0
 
 def measure(run: Any, words: int = WORDS, repeats: int = 50, prefix_rounds: int = 2) -> dict:
     """Trajectory vs single prediction (same text) vs predicting every prefix separately."""
-    from rnncore.predict import Predictor
+    from rnncore.inference.predict import Predictor
 
     predictor = Predictor(run)
     text = review_text(tuple(run.vocabulary.words), words, seed=words)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.common import show_error
-from pages.concepts_basics import architectures_section, one_step_section
-from pages.concepts_deeper import gates_section, gradients_section, padding_section
+from ui.common import show_error
+from ui.concepts_basics import architectures_section, one_step_section
+from ui.concepts_deeper import gates_section, gradients_section, padding_section
 
 SECTIONS = [
     ("1 · One RNN step", one_step_section),

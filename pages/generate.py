@@ -11,17 +11,16 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages.common import (
+from ui.common import (
     ModelChoice,
     classroom_limits,
+    job_pool,
     load_sampler,
     model_choices,
     no_model_message,
-    session_owner,
     show_error,
-    training_worker,
+    submit_training,
 )
-from rnncore.paths import class_models_dir
 
 DEFAULT_PRIME = "ROMEO:"
 MAX_LENGTH = 2_000  # a shared server: 2,000 characters is plenty to read in class
@@ -198,7 +197,7 @@ def render_generator(choice: ModelChoice) -> None:
 # --- training a small char model ------------------------------------------------------------------------
 def corpus_from_form():
     """(corpus key for the config, CharCorpus or None) from the corpus choice; raises clear errors."""
-    from rnncore.corpus import decode_user_bytes, text_corpus
+    from rnncore.data.corpus import decode_user_bytes, text_corpus
 
     choice = st.radio("Learn from", ["Shakespeare", "IMDB reviews", "My own text"], horizontal=True,
                       key="train_corpus")
@@ -214,19 +213,20 @@ def corpus_from_form():
 
 
 def start_training(corpus_key: str, make_corpus, settings: dict, name: str) -> None:
-    """Prepare the data here (clear errors at once), then hand the job to the shared worker."""
+    """Hand the job to a worker process. The student's own text is checked and prepared here (clear errors at
+    once); Shakespeare and IMDB are loaded (or downloaded) by the worker, never by the server."""
     from rnncore.config import RunConfig
-    from rnncore.datasets import prepare_chars
-    from rnncore.store import ModelStore
+    from rnncore.data.datasets import prepare_chars
 
     config = RunConfig(task="chars", corpus=corpus_key, embed_dim=32, batch_size=64, learning_rate=0.003,
                        patience=2, **settings)
-    corpus = make_corpus() if make_corpus else None
-    with st.spinner("Preparing the text …"):
-        data = prepare_chars(config, corpus)
-    job = training_worker().submit(
-        config, owner=session_owner(), label=f"{settings['cell']} on {corpus_key}", data=data,
-        save_to=ModelStore(class_models_dir()), save_name=name or f"{corpus_key}-{settings['cell']}",
+    data = None
+    if make_corpus:
+        with st.spinner("Preparing the text …"):
+            data = prepare_chars(config, make_corpus())
+    job = submit_training(
+        config, label=f"{settings['cell']} on {corpus_key}", save_name=name or f"{corpus_key}-{settings['cell']}",
+        data=data,
     )
     st.session_state["generate_job"] = job.id
     st.rerun()
@@ -235,7 +235,7 @@ def start_training(corpus_key: str, make_corpus, settings: dict, name: str) -> N
 @st.fragment(run_every=1.0)
 def job_progress(job_id: int) -> None:
     """Live progress of the session's training job (polls once a second while it runs)."""
-    job = training_worker().get(job_id)
+    job = job_pool().get(job_id)
     if job is None:
         return
     if job.finished_flag:
@@ -281,7 +281,7 @@ def render_training() -> None:
                 "You can still generate with the models above.", icon="🔒")
         return
     job_id = st.session_state.get("generate_job")
-    job = training_worker().get(job_id) if job_id else None
+    job = job_pool().get(job_id) if job_id else None
     if job is not None and not job.finished_flag:
         job_progress(job.id)
         return

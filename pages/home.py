@@ -9,8 +9,8 @@ import math
 import pandas as pd
 import streamlit as st
 
-from pages.common import ModelChoice, broken_runs, model_choices, show_error
 from rnncore.paths import data_dir
+from ui.common import ModelChoice, broken_runs, model_choices, show_error
 
 PAGE_GUIDE = [
     ("Concepts", "What a recurrent cell does: the hidden state, LSTM / GRU gates, and why vanishing "

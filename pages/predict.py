@@ -14,10 +14,10 @@ import plotly.graph_objects as go
 import streamlit as st
 from st_keyup import st_keyup
 
-from pages.common import ModelChoice, load_predictor, model_choices, no_model_message, show_error
-from rnncore.corpus import decode_user_bytes
+from rnncore.data.corpus import decode_user_bytes
 from rnncore.errors import RnncoreError
-from rnncore.predict import MAX_REVIEW_CHARS
+from rnncore.inference.predict import MAX_REVIEW_CHARS
+from ui.common import ModelChoice, load_predictor, model_choices, no_model_message, show_error
 
 EXAMPLES = {
     "not bad at all": "not bad at all",

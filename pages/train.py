@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.common import classroom_limits, session_owner, show_error, training_worker
-from pages.train_form import build_config, run_name, settings_form, show_estimate
-from pages.train_results import experiment_board, job_summary, monitor, show_results
-from rnncore.paths import class_models_dir
-from rnncore.store import ModelStore
+from ui.common import classroom_limits, job_pool, session_owner, show_error, submit_training
+from ui.train_form import build_config, run_name, settings_form, show_estimate
+from ui.train_results import experiment_board, job_summary, monitor, show_results
 
 
 def settings_part() -> None:
@@ -39,21 +37,15 @@ def settings_part() -> None:
     show_estimate(config)
     if action == "start":
         name = run_name(values, config)
-        job = training_worker().submit(
-            config,
-            owner=session_owner(),
-            label=name,
-            save_to=ModelStore(class_models_dir()),
-            save_name=name,
-        )  # data=None: IMDB is loaded inside the job, so a missing dataset becomes the job's error
+        job = submit_training(config, label=name, save_name=name)  # IMDB is loaded inside the worker process
         st.session_state["tr_job_id"] = job.id
         st.toast(f"Job #{job.id} submitted")
 
 
 def job_part() -> None:
     """The current job (live monitor or results) and this session's other jobs."""
-    worker = training_worker()
-    mine = worker.jobs(session_owner())
+    pool = job_pool()
+    mine = pool.jobs(session_owner(), lane="train")
     job_id = st.session_state.get("tr_job_id")
     if job_id is None and mine:
         job_id = mine[-1].id  # coming back after the page state was lost: show the latest job
@@ -64,7 +56,7 @@ def job_part() -> None:
             chosen = st.selectbox("Show job", ids, index=ids.index(job_id) if job_id in ids else 0, key="tr_show")
             if chosen != job_id:
                 job_id = st.session_state["tr_job_id"] = chosen
-    job = worker.get(job_id) if job_id is not None else None
+    job = pool.get(job_id) if job_id is not None else None
     if job is None:
         return
     st.subheader(f"Run: {job.label}")

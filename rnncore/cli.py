@@ -20,8 +20,8 @@ from rnncore.config import CELLS, EMBEDDING_INITS, OPTIMIZERS, POOLINGS, SIDES, 
 from rnncore.errors import RnncoreError
 from rnncore.events import TrainEvent
 from rnncore.paths import class_models_dir, shipped_models_dir
-from rnncore.store import ModelStore, RunInfo
-from rnncore.teachers import check_same_split, recorded_teachers
+from rnncore.store import ModelStore, RunInfo, safe_name
+from rnncore.training.teachers import check_same_split, recorded_teachers
 
 EXIT_BAD_INPUT = 2
 
@@ -106,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--greedy", action="store_true")
     generate.add_argument("--seed", type=int, default=None)
     generate.add_argument("--json", action="store_true")
+
+    export = commands.add_parser("export", help="write weights.npz (what the server's NumPy inference reads)")
+    export.add_argument("models", nargs="+")
 
     commands.add_parser("models", help="list saved models")
     data = commands.add_parser("data", help="make sure a dataset is present")
@@ -204,6 +207,15 @@ class ProgressPrinter:
 def _store_and_name(out: str | None, config: RunConfig) -> tuple[ModelStore, str]:
     if out:
         path = Path(out)
+        # The run is saved in exactly this folder, so the next command can name it: refuse now (before
+        # minutes of training) rather than save under a silently changed name.
+        if safe_name(path.name) != path.name:
+            raise RnncoreError(
+                f"--out must end in a folder name of lowercase letters, digits, '-' and '_' "
+                f"(got {path.name!r}; for example {safe_name(path.name)!r})"
+            )
+        if path.exists():
+            raise RnncoreError(f"--out {out} already exists: choose a new folder (runs are never overwritten)")
         return ModelStore(path.parent if str(path.parent) else Path(".")), path.name
     return ModelStore(class_models_dir()), f"{config.task}-{config.cell}-{time.strftime('%Y%m%d-%H%M%S')}"
 
@@ -217,7 +229,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if config.task == "chars" and config.corpus not in ("shakespeare", "imdb") and not Path(config.corpus).is_file():
         raise RnncoreError(f"Corpus {config.corpus!r} is not 'shakespeare', 'imdb' or an existing text file")
     store, name = _store_and_name(args.out, config)
-    from rnncore.train import train
+    from rnncore.training.keras_io import save_run
+    from rnncore.training.train import train
 
     extra: dict[str, Any] = {"command": "python -m rnncore " + " ".join(shlex.quote(arg) for arg in args.argv)}
     initial_weights = None
@@ -237,8 +250,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             extra["init_from"]["teachers"] = recorded_teachers(parent)
     printer, data = ProgressPrinter(), None
     if getattr(args, "teacher", None):
-        from rnncore.datasets import prepare_sentiment
-        from rnncore.teachers import check_teachers, with_teacher_labels
+        from rnncore.data.datasets import prepare_sentiment
+        from rnncore.training.teachers import check_teachers, with_teacher_labels
 
         teachers = [_load(reference) for reference in args.teacher]
         check_teachers(teachers, config)  # before the data is prepared: a mistake should cost no waiting
@@ -251,7 +264,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         should_stop=_stop_requests(args.max_minutes),
         initial_weights=initial_weights,
     )
-    run = store.save(result, name, extra)
+    run = save_run(store, result, name, extra)
     summary: dict[str, Any] = {
         "path": str(run.path),
         "train_seconds": result.train_seconds,
@@ -294,17 +307,34 @@ def find_run(reference: str) -> RunInfo:
 
 
 def _load(reference: str):
-    from rnncore.store import load_run
+    """A run as a Keras model (evaluation needs TensorFlow)."""
+    from rnncore.training.keras_io import load_keras_run
 
+    return load_keras_run(_listed(reference))
+
+
+def _load_network(reference: str):
+    """A run for NumPy inference; a run without weights.npz gets it exported first (once)."""
+    from rnncore.inference.runs import load_network_run
+
+    run = _listed(reference)
+    if not run.has_weights:
+        from rnncore.training.keras_io import export_weights
+
+        export_weights(run)
+    return load_network_run(run)
+
+
+def _listed(reference: str) -> RunInfo:
     run = find_run(reference)
     if run.error:
         raise RnncoreError(f"Model {run.name!r} is broken: {run.error}")
-    return load_run(run)
+    return run
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Score a saved model on its held-out data."""
-    from rnncore.evaluate import evaluate_run
+    from rnncore.training.evaluate import evaluate_run
 
     loaded = _load(args.model)
     _emit(evaluate_run(loaded, limit=args.limit, on_progress=lambda message: print(message, file=sys.stderr)))
@@ -313,7 +343,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     """Sentiment for texts given as arguments or lines of a file."""
-    from rnncore.predict import Predictor
+    from rnncore.inference.predict import Predictor
 
     texts = list(args.texts)
     if args.file:
@@ -323,7 +353,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
             raise RnncoreError(f"Cannot read {args.file}: {error}") from error
     if not texts:
         raise RnncoreError("Give at least one review (as an argument or with --file)")
-    predictor = Predictor(_load(args.model))
+    empty = [number for number, text in enumerate(texts, start=1) if not text.strip()]
+    if empty:
+        raise RnncoreError(f"Review {empty[0]} is empty: type a review to get a prediction")
+    predictor = Predictor(_load_network(args.model))
     predictions = predictor.predict_batch(texts)
     _emit({"predictions": [{"text": text, **p.to_dict()} for text, p in zip(texts, predictions)]})
     return 0
@@ -331,9 +364,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     """Generate text from a char model."""
-    from rnncore.sample import CharSampler
+    from rnncore.inference.sample import CharSampler
 
-    sampler = CharSampler(_load(args.model))
+    sampler = CharSampler(_load_network(args.model))
     started = time.perf_counter()
     pieces = []
     for step in sampler.generate(
@@ -348,6 +381,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
         _emit({"text": args.prime + "".join(pieces), "chars_per_second": round(len(pieces) / max(seconds, 1e-9), 1)})
     else:
         sys.stdout.write("\n")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write each run's weights.npz from its model.keras (runs saved before the archive existed)."""
+    from rnncore.training.keras_io import export_weights
+
+    written = [str(export_weights(_listed(reference))) for reference in args.models]
+    _emit({"exported": written})
     return 0
 
 
@@ -372,12 +414,12 @@ def cmd_data(args: argparse.Namespace) -> int:
         print(message, file=sys.stderr)
 
     if args.dataset == "imdb":
-        from rnncore.imdb import load_imdb
+        from rnncore.data.imdb import load_imdb
 
         data = load_imdb(say)
         _emit({"dataset": "imdb", "train": len(data.train), "test": len(data.test), "fingerprint": data.fingerprint})
     else:
-        from rnncore.corpus import load_corpus
+        from rnncore.data.corpus import load_corpus
 
         corpus = load_corpus("shakespeare", say)
         _emit({"dataset": "shakespeare", "characters": len(corpus.text), "alphabet": corpus.vocabulary.size})
@@ -389,6 +431,7 @@ COMMANDS = {
     "evaluate": cmd_evaluate,
     "predict": cmd_predict,
     "generate": cmd_generate,
+    "export": cmd_export,
     "models": cmd_models,
     "data": cmd_data,
 }

@@ -14,7 +14,7 @@ class TrainResult:
     """What a finished run produced; `ModelStore.save` turns it into a saved run."""
 
     config: RunConfig
-    model: Any  # keras.Model
+    model: Any  # keras.Model; None once the result has left the worker process
     vocabulary: Any  # Vocabulary (words) or CharVocabulary
     history: list[dict[str, float]]
     metrics: dict[str, Any]
@@ -23,3 +23,4 @@ class TrainResult:
     stopped_early: bool = False
     cancelled: bool = False
     extras: dict[str, Any] = field(default_factory=dict)
+    saved: Any = None  # the RunInfo, once a job saved the model into a store

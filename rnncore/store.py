@@ -1,9 +1,10 @@
-"""The model store: each run is a folder holding `model.keras`, `run.json` (config, vocabulary info,
-metrics, history, timings, data fingerprint) and, for word models, `vocab.json`.
+"""The model store: each run is a folder holding `weights.npz` (the arrays the NumPy inference reads),
+`model.keras` (the Keras model, for continuing training and evaluation in TensorFlow), `run.json`
+(config, vocabulary info, metrics, history, timings, data fingerprint) and, for word models, `vocab.json`.
 
 Saves are atomic (written into a hidden temporary folder, then renamed into place), names are
 sanitised and made unique, and a broken run is listed with its reason instead of breaking the listing.
-Only `.keras` files inside a store are ever loaded, always with `safe_mode=True`.
+Nothing here imports TensorFlow: the Keras side of saving and loading is rnncore.training.keras_io.
 """
 
 from __future__ import annotations
@@ -15,17 +16,19 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rnncore.config import RunConfig
-from rnncore.corpus import CharVocabulary
+from rnncore.data.corpus import CharVocabulary
+from rnncore.data.text import Vocabulary
 from rnncore.errors import ModelLoadError, RnncoreError
 from rnncore.results import TrainResult
-from rnncore.text import Vocabulary
 
 MODEL_FILE = "model.keras"
+WEIGHTS_FILE = "weights.npz"  # rnncore.inference.weights reads and writes it
 INFO_FILE = "run.json"
 VOCAB_FILE = "vocab.json"
 FORMAT_VERSION = 1
@@ -63,6 +66,11 @@ class RunInfo:
         """Test / validation metrics recorded after training."""
         return self.info.get("metrics", {})
 
+    @property
+    def has_weights(self) -> bool:
+        """Whether the NumPy archive exists (older runs have only model.keras until a worker exports it)."""
+        return (self.path / WEIGHTS_FILE).is_file()
+
     def summary(self) -> dict[str, Any]:
         """Short JSON-ready description (for `models` and the home page)."""
         return {
@@ -79,7 +87,7 @@ class LoadedRun:
     """A loaded model with its run description and vocabulary."""
 
     info: RunInfo
-    model: Any  # keras.Model
+    model: Any  # keras.Model (rnncore.training.keras_io.load_keras_run)
     vocabulary: Vocabulary | CharVocabulary
 
     @property
@@ -117,12 +125,20 @@ class ModelStore:
             return RunInfo(path.name, path, {}, error=f"{INFO_FILE} is missing")
         except (OSError, ValueError, KeyError, TypeError) as error:
             return RunInfo(path.name, path, {}, error=f"{INFO_FILE} is unreadable: {error}")
-        if not (path / MODEL_FILE).is_file():
-            return RunInfo(path.name, path, info, error=f"{MODEL_FILE} is missing")
+        if not (path / MODEL_FILE).is_file() and not (path / WEIGHTS_FILE).is_file():
+            return RunInfo(path.name, path, info, error=f"{MODEL_FILE} and {WEIGHTS_FILE} are missing")
         return RunInfo(path.name, path, info)
 
-    def save(self, result: TrainResult, name: str, extra_info: dict[str, Any] | None = None) -> RunInfo:
-        """Save a TrainResult atomically under a unique sanitised name; returns the new run."""
+    def save(
+        self,
+        result: TrainResult,
+        name: str,
+        extra_info: dict[str, Any] | None = None,
+        *,
+        write_model: Callable[[Any, RunConfig, Path], None],
+    ) -> RunInfo:
+        """Save a TrainResult atomically under a unique sanitised name; returns the new run. `write_model` writes
+        the model's own files into the folder (rnncore.training.keras_io.save_run passes the Keras writer)."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             temp = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=self.root))
@@ -130,7 +146,7 @@ class ModelStore:
             raise RnncoreError(f"Could not save the model in {self.root} ({error.strerror or error})") from error
         try:
             os.chmod(temp, 0o755)  # mkdtemp makes it private; runs are meant to be shared
-            _without_optimizer(result.model).save(temp / MODEL_FILE)
+            write_model(result.model, result.config, temp)
             info = _run_info(result, extra_info or {})
             if isinstance(result.vocabulary, Vocabulary):
                 _write_json(temp / VOCAB_FILE, list(result.vocabulary.words))
@@ -158,13 +174,6 @@ class ModelStore:
                 continue
         raise RnncoreError(f"Too many runs called {base!r}")
 
-    def load(self, name: str) -> LoadedRun:
-        """Load a run's model (safe_mode=True) and vocabulary. Raises ModelLoadError with the reason."""
-        run = self.get(name)
-        if run.error:
-            raise ModelLoadError(f"Model {run.name!r} is broken: {run.error}")
-        return load_run(run)
-
     def delete(self, name: str) -> None:
         """Remove a run (renamed away first, so it vanishes from listings at once)."""
         run = self.get(name)
@@ -173,37 +182,15 @@ class ModelStore:
         shutil.rmtree(doomed, ignore_errors=True)
 
 
-def load_run(run: RunInfo) -> LoadedRun:
-    """Load a listed run. Only `model.keras` inside the run folder is read, with safe_mode=True."""
-    from rnncore.tf_setup import keras_module
-
-    keras = keras_module()
-    import rnncore.layers  # noqa: F401  (registers custom layers for deserialisation)
-
-    try:
-        model = keras.saving.load_model(run.path / MODEL_FILE, compile=False, safe_mode=True)
-    except Exception as error:  # corrupt zip, bad weights, unknown layer…
-        raise ModelLoadError(f"Model {run.name!r} could not be loaded: {type(error).__name__}: {error}") from error
+def read_vocabulary(run: RunInfo) -> Vocabulary | CharVocabulary:
+    """The run's vocabulary (characters from run.json, words from vocab.json). Raises ModelLoadError."""
     vocab_info = run.info.get("vocabulary", {})
     try:
         if vocab_info.get("type") == "chars":
-            vocabulary: Vocabulary | CharVocabulary = CharVocabulary(vocab_info["chars"])
-        else:
-            vocabulary = Vocabulary(tuple(json.loads((run.path / VOCAB_FILE).read_text(encoding="utf-8"))))
+            return CharVocabulary(vocab_info["chars"])
+        return Vocabulary(tuple(json.loads((run.path / VOCAB_FILE).read_text(encoding="utf-8"))))
     except (OSError, ValueError, KeyError) as error:
         raise ModelLoadError(f"Model {run.name!r} has an unreadable vocabulary: {error}") from error
-    return LoadedRun(run, model, vocabulary)
-
-
-def _without_optimizer(model):
-    """An uncompiled copy: the optimizer's moments would triple the file and are useless for inference."""
-    if getattr(model, "optimizer", None) is None:
-        return model
-    import rnncore.layers  # noqa: F401  (custom layers must be registered to rebuild from config)
-
-    copy = type(model).from_config(model.get_config())  # clone_model would keep the compile state
-    copy.set_weights(model.get_weights())
-    return copy
 
 
 def _run_info(result: TrainResult, extra: dict[str, Any]) -> dict[str, Any]:

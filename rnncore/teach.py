@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnncore.architecture import CELL_CLASS, GATES_PER_CELL, count_parameters
 from rnncore.config import RunConfig
-from rnncore.model import CELL_CLASS, GATES_PER_CELL, count_parameters
-from rnncore.text import OOV_ID, PAD_ID
+from rnncore.data.text import OOV_ID, PAD_ID
 
 # ---------------------------------------------------------------- one RNN step, by hand
 
@@ -109,7 +109,7 @@ def parameter_rows(config: RunConfig, vocab_size: int) -> list[dict]:
 
 
 def _cell(cell: str, units: int, seed: int):
-    from rnncore.tf_setup import keras_module
+    from rnncore.training.tf_setup import keras_module
 
     keras = keras_module()
     cls = {"simplernn": keras.layers.SimpleRNNCell, "lstm": keras.layers.LSTMCell, "gru": keras.layers.GRUCell}[cell]
@@ -261,7 +261,7 @@ def keras_code(config: RunConfig, vocab_size: int, include_training: bool = True
         start = ", embeddings_initializer=keras.initializers.Constant(word_vectors)"
         lines += [
             "# word_vectors: a (vocabulary × embed) array counted in the training + unlabelled reviews",
-            "# (co-occurrence → PMI → SVD), from rnncore.word_vectors.imdb_word_vectors",
+            "# (co-occurrence → PMI → SVD), from rnncore.data.word_vectors.imdb_word_vectors",
         ]
     lines += [
         "model = keras.Sequential([",

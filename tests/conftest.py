@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from rnncore.training.keras_io import load_keras_run, save_run
 from tests.fixtures import make_corpus, make_imdb_archive
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -69,21 +70,21 @@ def tiny_store(tmp_path_factory):
     """A model store holding one tiny sentiment run ('tiny-sentiment') and one tiny char run ('tiny-chars')."""
     from rnncore.config import RunConfig
     from rnncore.store import ModelStore
-    from rnncore.train import train
+    from rnncore.training.train import train
 
     store = ModelStore(tmp_path_factory.mktemp("store"))
-    store.save(train(RunConfig(**TINY_SENTIMENT)), "tiny-sentiment")
-    store.save(train(RunConfig(**TINY_CHARS)), "tiny-chars")
+    save_run(store, train(RunConfig(**TINY_SENTIMENT)), "tiny-sentiment")
+    save_run(store, train(RunConfig(**TINY_CHARS)), "tiny-chars")
     return store
 
 
 @pytest.fixture(scope="session")
 def sentiment_run(tiny_store):
     """The loaded tiny sentiment run."""
-    return tiny_store.load("tiny-sentiment")
+    return load_keras_run(tiny_store.get("tiny-sentiment"))
 
 
 @pytest.fixture(scope="session")
 def char_run(tiny_store):
     """The loaded tiny char run."""
-    return tiny_store.load("tiny-chars")
+    return load_keras_run(tiny_store.get("tiny-chars"))

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from rnncore.batching import MicroBatcher
+from rnncore.inference.batching import MicroBatcher
 
 
 def test_single_call_runs_alone():

@@ -44,7 +44,7 @@ def test_generation_measure(char_run):
 
 
 def test_concurrency_measure(sentiment_run):
-    from rnncore.predict import Predictor
+    from rnncore.inference.predict import Predictor
 
     result = concurrency.measure(Predictor(sentiment_run), sessions=3, iterations=2, words=20)
     _positive(result)

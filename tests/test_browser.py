@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from rnncore.training.keras_io import save_run
 from tests.browser_server import CHROMIUM, go_to, screenshot, streamlit_server, wait_idle
 from tests.conftest import TINY_CHARS
 
@@ -55,13 +56,13 @@ def shipped_dir(tiny_store, tmp_path_factory) -> Path:
     contains 'shakespeare', so the Generate page picks it by default."""
     from rnncore.config import RunConfig
     from rnncore.store import ModelStore
-    from rnncore.train import train
+    from rnncore.training.train import train
 
     root = tmp_path_factory.mktemp("browser_shipped")
     for run in tiny_store.list_runs():
         shutil.copytree(run.path, root / run.name)
     # 512 units x 2 layers: ~2 s for 2,000 characters on an idle 2-core box (tiny-chars: 0.04 s).
-    ModelStore(root).save(train(RunConfig(**dict(TINY_CHARS, units=512, layers=2, epochs=1))), "wide-shakespeare")
+    save_run(ModelStore(root), train(RunConfig(**dict(TINY_CHARS, units=512, layers=2, epochs=1))), "wide-shakespeare")
     return root
 
 

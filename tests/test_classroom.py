@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from rnncore.config import RunConfig
-from rnncore.predict import Predictor
+from rnncore.inference.predict import Predictor
 from tests.conftest import TINY_SENTIMENT
 
 PREDICT = str(Path(__file__).resolve().parent.parent / "pages" / "predict.py")
@@ -28,7 +28,7 @@ def _marker(n: int) -> str:
 def test_thirty_sessions_predict_while_a_job_trains(tiny_store, monkeypatch, tmp_path):
     monkeypatch.setenv("RNNCORE_SHIPPED_DIR", str(tiny_store.root))
     monkeypatch.setenv("RNNCORE_STORE_DIR", str(tmp_path / "class_models"))
-    from pages.common import training_worker
+    from ui.common import training_worker
 
     worker = training_worker()
     slow = RunConfig(**{**TINY_SENTIMENT, "epochs": 500, "patience": 0})

@@ -16,6 +16,7 @@ import pytest
 
 # Imported here, not under capsys: ProgressPrinter's default stream is the sys.stderr of import time.
 from rnncore import cli as cli_module
+from rnncore.training.keras_io import load_keras_run
 
 REPO = Path(__file__).resolve().parents[1]
 TIMEOUT = 240
@@ -152,7 +153,7 @@ def test_predict_texts_and_file(trained, tmp_path):
 
 
 def test_generate_json_is_reproducible_with_a_seed(trained):
-    from rnncore.sample import CharSampler
+    from rnncore.inference.sample import CharSampler
     from rnncore.store import ModelStore
 
     root, _, _ = trained
@@ -161,7 +162,7 @@ def test_generate_json_is_reproducible_with_a_seed(trained):
     assert generated["text"].startswith("First") and len(generated["text"]) == 45
     assert generated["chars_per_second"] > 0
     # the same seed gives the same text in another process (here: this one, with the CLI's defaults)
-    sampler = CharSampler(ModelStore(root).load("chars"))
+    sampler = CharSampler(load_keras_run(ModelStore(root).get("chars")))
     again = "".join(step.char for step in sampler.generate("First", 40, temperature=0.8, seed=3))
     assert generated["text"] == "First" + again
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from rnncore.config import RunConfig
-from rnncore.corpus import (
+from rnncore.data.corpus import (
     MAX_CORPUS_BYTES,
     MIN_CORPUS_CHARS,
     CharVocabulary,
@@ -19,10 +19,10 @@ from rnncore.corpus import (
     load_corpus,
     text_corpus,
 )
-from rnncore.datasets import char_windows, prepare_chars, prepare_sentiment
+from rnncore.data.datasets import char_windows, prepare_chars, prepare_sentiment
+from rnncore.data.imdb import CACHE_NAME, ReviewSet, build_vocabulary, load_imdb, split_by_movie, stratified_indices
+from rnncore.data.text import OOV_ID
 from rnncore.errors import DataUnavailableError, RnncoreError
-from rnncore.imdb import CACHE_NAME, ReviewSet, build_vocabulary, load_imdb, split_by_movie, stratified_indices
-from rnncore.text import OOV_ID
 
 PER_CLASS = 24  # tests/fixtures.make_imdb_archive default
 

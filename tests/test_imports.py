@@ -1,8 +1,12 @@
-"""Import hygiene, checked in fresh interpreters: the engine never pulls in streamlit, and the light modules
-(listing models, the worker, the CLI, NumPy inference) do not pay for TensorFlow."""
+"""The architecture's boundaries, enforced: the Streamlit server never imports TensorFlow/Keras, the engine never
+imports streamlit, and only rnncore/training (run by worker processes and the CLI) touches TensorFlow.
+
+Two kinds of check: static (every import statement in a file, lazy ones inside functions included) and
+dynamic (fresh interpreters that import the modules and report what ended up in sys.modules)."""
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -12,6 +16,70 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 HEAVY = ("streamlit", "tensorflow", "keras")
+TENSORFLOW = ("tensorflow", "keras", "rnncore.training")
+# The server's code: pages, their UI pieces, and every engine package outside rnncore/training.
+SERVER_SIDE = ["app.py", "pages", "ui", "rnncore/inference", "rnncore/jobs", "rnncore/lab", "rnncore/data"]
+SERVER_SIDE_MODULES = ["rnncore/store.py", "rnncore/teach.py", "rnncore/gradients.py", "rnncore/architecture.py"]
+# Downloading a dataset uses keras.utils.get_file, imported inside the one function that downloads; only
+# training (worker processes, the CLI) ever downloads.
+ALLOWED = {("rnncore/data/downloads.py", "keras")}
+
+
+def _python_files(paths: list[str]) -> list[Path]:
+    files = []
+    for name in paths:
+        path = REPO / name
+        files.extend(sorted(path.rglob("*.py")) if path.is_dir() else [path] if path.exists() else [])
+    return files
+
+
+def _imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    return names
+
+
+def _forbidden(path: Path, prefixes: tuple[str, ...]) -> list[str]:
+    relative = str(path.relative_to(REPO))
+    return sorted(
+        name
+        for name in _imports(path)
+        if any(name == prefix or name.startswith(prefix + ".") for prefix in prefixes)
+        and (relative, name) not in ALLOWED
+    )
+
+
+def test_server_side_code_never_imports_tensorflow_or_training_even_lazily():
+    offenders = {
+        str(path.relative_to(REPO)): found
+        for path in _python_files(SERVER_SIDE + SERVER_SIDE_MODULES)
+        if (found := _forbidden(path, TENSORFLOW))
+    }
+    assert offenders == {}
+
+
+def test_the_engine_never_imports_streamlit():
+    offenders = [str(path.relative_to(REPO)) for path in _python_files(["rnncore"]) if _forbidden(path, ("streamlit",))]
+    assert offenders == []
+
+
+def test_pages_hold_only_pages():
+    """Shared UI pieces live in ui/; every file in pages/ is a page listed in app.py."""
+    listed = set(ast.literal_eval(f'"{name}"') for name in _page_paths())
+    assert {f"pages/{path.name}" for path in (REPO / "pages").glob("*.py")} == listed
+
+
+def _page_paths() -> list[str]:
+    tree = ast.parse((REPO / "app.py").read_text(encoding="utf-8"))
+    return [
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page" and node.args
+    ]
 
 
 def _loaded_after(statement: str) -> dict[str, bool]:
@@ -25,23 +93,18 @@ def test_import_rnncore_is_light():
     assert _loaded_after("import rnncore") == {name: False for name in HEAVY}
 
 
-@pytest.mark.parametrize(
-    "module", ["rnncore.store", "rnncore.worker", "rnncore.cli", "rnncore.predict", "rnncore.sample", "rnncore.model"]
-)
-def test_engine_modules_import_neither_streamlit_nor_tensorflow(module):
-    assert _loaded_after(f"import {module}") == {name: False for name in HEAVY}
-
-
-def test_all_light_modules_together():
-    loaded = _loaded_after(
-        "import rnncore, rnncore.store, rnncore.worker, rnncore.cli, rnncore.predict, rnncore.sample, "
-        "rnncore.evaluate, rnncore.datasets, rnncore.imdb, rnncore.corpus, rnncore.numpy_rnn, rnncore.paths"
-    )
-    assert loaded == {name: False for name in HEAVY}
-
-
-def test_no_engine_source_mentions_streamlit():
-    offenders = [
-        path.name for path in (REPO / "rnncore").glob("*.py") if "import streamlit" in path.read_text(encoding="utf-8")
+def test_every_engine_module_outside_training_imports_neither_streamlit_nor_tensorflow():
+    modules = [
+        ".".join(path.relative_to(REPO).with_suffix("").parts)
+        for path in _python_files(["rnncore"])
+        if "training" not in path.parts and path.name != "__main__.py"
     ]
-    assert offenders == []
+    assert _loaded_after("\n".join(f"import {module}" for module in modules)) == {name: False for name in HEAVY}
+
+
+@pytest.mark.parametrize("module", ["rnncore.training.jobs", "rnncore.training.keras_io", "rnncore.cli"])
+def test_training_entry_points_pay_for_tensorflow_only_when_they_run(module):
+    loaded = _loaded_after(f"import {module}")
+    assert not loaded["streamlit"]
+    if module == "rnncore.cli":
+        assert not loaded["tensorflow"]  # `python -m rnncore predict` and `models` stay fast

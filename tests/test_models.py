@@ -8,8 +8,9 @@ import json
 import numpy as np
 import pytest
 
+from rnncore.architecture import count_parameters
 from rnncore.config import CELLS, POOLINGS, RunConfig
-from rnncore.model import build_model, count_parameters
+from rnncore.training.model import build_model
 
 VOCAB = 30
 SMALL = dict(units=4, embed_dim=5, vocab_size=VOCAB, maxlen=12, seq_len=10)
@@ -97,7 +98,7 @@ def test_count_parameters_does_not_need_tensorflow():
     import sys
 
     code = (
-        "import sys; from rnncore.config import RunConfig; from rnncore.model import count_parameters; "
+        "import sys; from rnncore.config import RunConfig; from rnncore.architecture import count_parameters; "
         "print(count_parameters(RunConfig(), 10000)); print('tensorflow' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()

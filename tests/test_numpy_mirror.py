@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from rnncore.config import CELLS, POOLINGS, RunConfig
-from rnncore.model import build_model
-from rnncore.numpy_rnn import GATE_NAMES, NumpyRNN
-from rnncore.tf_setup import keras_module
+from rnncore.inference.numpy_rnn import GATE_NAMES, NumpyRNN
+from rnncore.training.model import build_model
+from rnncore.training.tf_setup import keras_module
 
 keras = keras_module()
 VOCAB = 25

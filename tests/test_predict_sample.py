@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from rnncore.config import RunConfig
+from rnncore.data.text import OOV_ID
 from rnncore.errors import RnncoreError
-from rnncore.predict import MAX_REVIEW_CHARS, Predictor
-from rnncore.sample import MAX_GENERATE, CharSampler, shape_distribution, softmax
+from rnncore.inference.predict import MAX_REVIEW_CHARS, Predictor
+from rnncore.inference.sample import MAX_GENERATE, CharSampler, shape_distribution, softmax
 from rnncore.store import LoadedRun, RunInfo
-from rnncore.text import OOV_ID
 
 REVIEWS = [
     "great wonderful loved it",
@@ -54,7 +54,7 @@ def test_prediction_is_a_probability_with_a_label(predictor):
 
 
 def test_numpy_prediction_equals_keras_on_the_padded_input(predictor, sentiment_run):
-    from rnncore.text import pad_sequences
+    from rnncore.data.text import pad_sequences
 
     config = sentiment_run.config
     ids = pad_sequences(
@@ -94,7 +94,7 @@ def test_trajectory_with_unmasked_pre_padding(sentiment_run):
 
 
 def test_bidirectional_trajectory_and_attribution(sentiment_run):
-    from rnncore.model import build_model
+    from rnncore.training.model import build_model
 
     config = RunConfig.from_dict({**sentiment_run.info.info["config"], "bidirectional": True, "pooling": "max"})
     model = build_model(config, sentiment_run.vocabulary.size)

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from rnncore.config import RunConfig
-from rnncore.model import build_model
-from rnncore.review_batches import (
+from rnncore.data.text import pad_sequences
+from rnncore.training.model import build_model
+from rnncore.training.review_batches import (
     LENGTH_STEP,
     LengthGroupedBatches,
     cut_to_length,
@@ -15,7 +16,6 @@ from rnncore.review_batches import (
     predict_by_length,
     review_lengths,
 )
-from rnncore.text import pad_sequences
 
 
 def _reviews(count: int, maxlen: int, padding: str, seed: int = 0) -> np.ndarray:

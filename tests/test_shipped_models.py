@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from rnncore.inference.predict import Predictor
+from rnncore.inference.sample import CharSampler
 from rnncore.paths import REPO_ROOT
-from rnncore.predict import Predictor
-from rnncore.sample import CharSampler
 from rnncore.store import ModelStore
+from rnncore.training.keras_io import load_keras_run
 
 SHIPPED = ModelStore(REPO_ROOT / "models")
 SENTIMENT = ["imdb-bigru", "imdb-lstm", "imdb-simplernn"]
@@ -22,7 +23,7 @@ OBVIOUS = {
 
 @pytest.fixture(scope="module", params=SENTIMENT)
 def predictor(request) -> Predictor:
-    return Predictor(SHIPPED.load(request.param))
+    return Predictor(load_keras_run(SHIPPED.get(request.param)))
 
 
 def test_every_shipped_run_is_listed_and_healthy():
@@ -51,7 +52,7 @@ def test_the_shipped_models_record_the_targets_of_issue_4():
 
 
 def test_shipped_char_model_writes_shakespeare_like_text():
-    sampler = CharSampler(SHIPPED.load("shakespeare-lstm"))
+    sampler = CharSampler(load_keras_run(SHIPPED.get("shakespeare-lstm")))
     text = "".join(step.char for step in sampler.generate("ROMEO:\n", 300, temperature=0.5, seed=0))
     words = text.split()
     common = {"the", "and", "to", "of", "i", "my", "you", "a", "that", "in", "is", "not", "me", "with"}

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from rnncore.predict import Predictor
-from rnncore.sample import CharSampler
+from rnncore.inference.predict import Predictor
+from rnncore.inference.sample import CharSampler
 
 
 def test_sentiment_run_predicts_fixture_words(sentiment_run):

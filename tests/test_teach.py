@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from rnncore.architecture import count_parameters
 from rnncore.config import RunConfig
-from rnncore.model import count_parameters
 from rnncore.teach import (
     clip_by_norm,
     estimate_seconds,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnncore.datasets import prepare_sentiment
+from rnncore.data.datasets import prepare_sentiment
+from rnncore.data.imdb import load_unlabelled_texts
 from rnncore.errors import RnncoreError
-from rnncore.imdb import load_unlabelled_texts
-from rnncore.predict import Predictor
-from rnncore.teachers import lineage, teacher_probabilities, with_teacher_labels
+from rnncore.inference.predict import Predictor
+from rnncore.training.teachers import lineage, teacher_probabilities, with_teacher_labels
 
 
 def test_unlabelled_reviews_join_only_the_training_split(sentiment_run, char_run):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnncore.text import FIRST_WORD_ID, OOV_ID, PAD_ID, Vocabulary, pad_sequences, standardize, tokenize
+from rnncore.data.text import FIRST_WORD_ID, OOV_ID, PAD_ID, Vocabulary, pad_sequences, standardize, tokenize
 
 
 def test_standardize_strips_html_and_unescapes_entities():

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from rnncore.config import RunConfig
-from rnncore.corpus import CharVocabulary
-from rnncore.datasets import prepare_chars, prepare_sentiment
+from rnncore.data.corpus import CharVocabulary
+from rnncore.data.datasets import prepare_chars, prepare_sentiment
 from rnncore.errors import RnncoreError
 from rnncore.events import TrainEvent
-from rnncore.sample import negative_log_likelihoods
-from rnncore.train import ShiftingWindows, _optimizer, sentiment_metrics, train
+from rnncore.inference.sample import negative_log_likelihoods
+from rnncore.training.train import ShiftingWindows, _optimizer, sentiment_metrics, train
 from tests.conftest import TINY_CHARS, TINY_SENTIMENT
 
 BASE = RunConfig(**TINY_SENTIMENT).with_changes(epochs=2, patience=0)

@@ -7,16 +7,16 @@ import numpy as np
 import pytest
 
 from rnncore.config import RunConfig
-from rnncore.events import TrainEvent
-from rnncore.imdb import UNLABELLED_CACHE_NAME, full_vectorized, load_imdb, load_unlabelled_texts
-from rnncore.train import train
-from rnncore.word_vectors import (
+from rnncore.data.imdb import UNLABELLED_CACHE_NAME, full_vectorized, load_imdb, load_unlabelled_texts
+from rnncore.data.word_vectors import (
     cooccurrence_counts,
     imdb_word_vectors,
     positive_pmi,
     truncated_svd_vectors,
     word_vectors,
 )
+from rnncore.events import TrainEvent
+from rnncore.training.train import train
 from tests.conftest import TINY_SENTIMENT
 
 

@@ -289,7 +289,7 @@ def test_shared_worker_is_one_per_process(monkeypatch):
 
 
 def test_real_training_job_is_saved_to_the_store(tmp_path):
-    from rnncore.datasets import prepare_sentiment
+    from rnncore.data.datasets import prepare_sentiment
     from rnncore.store import ModelStore
 
     config = RunConfig(**TINY_SENTIMENT).with_changes(epochs=1)

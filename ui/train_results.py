@@ -11,10 +11,10 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from pages.common import show_error, training_worker
 from rnncore.paths import class_models_dir
 from rnncore.store import INFO_FILE, MODEL_FILE, ModelStore
 from rnncore.teach import keras_code
+from ui.common import job_pool, show_error
 
 MAX_REVIEW_CHARS = 600
 
@@ -52,7 +52,7 @@ def curves_figure(job) -> go.Figure:
 @st.fragment(run_every=1.0)
 def monitor(job_id: int) -> None:
     """Poll a queued/running job once a second; hand over to the full page when it finishes."""
-    job = training_worker().get(job_id)
+    job = job_pool().get(job_id)
     if job is None:
         st.warning("This job is no longer known (the server was restarted).")
         return
@@ -177,7 +177,7 @@ def board_runs() -> list[tuple[dict, list]]:
                 info.get("history", []),
             )
         )
-    for job in training_worker().jobs():
+    for job in job_pool().jobs(lane="train"):
         result = job.result
         if job.saved is None and result is not None and result.history and job.config.task == "sentiment":
             runs.append(

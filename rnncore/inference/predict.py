@@ -4,14 +4,15 @@ probability after every word, per-word attribution, hidden states, gates, and wh
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
-from rnncore.batching import MicroBatcher
+from rnncore.data.text import OOV_ID, PAD_ID, tokenize
 from rnncore.errors import RnncoreError
-from rnncore.numpy_rnn import NumpyRNN
-from rnncore.store import LoadedRun
-from rnncore.text import OOV_ID, PAD_ID, tokenize
+from rnncore.inference.batching import MicroBatcher
+from rnncore.inference.numpy_rnn import NumpyRNN
+from rnncore.inference.runs import NetworkRun
 
 MAX_REVIEW_CHARS = 100_000  # longer input is cut (a 1 MB paste must not stall a shared server)
 PREFIX_BATCH_LIMIT = 600  # tokens; O(T²) work for occlusion
@@ -51,13 +52,16 @@ class Token:
 class Predictor:
     """Wraps a loaded sentiment run. Thread-safe: every call only reads the weights."""
 
-    def __init__(self, run: LoadedRun):
+    def __init__(self, run: NetworkRun | Any):
         if run.config.task != "sentiment":
             raise RnncoreError(f"{run.info.name!r} is a {run.config.task} model, not a sentiment model")
         self.run = run
         self.config = run.config
         self.vocabulary = run.vocabulary
-        self.network = NumpyRNN.from_keras(run.model, "sentiment", run.config.pooling)
+        # The server passes a NetworkRun (weights.npz); TensorFlow-side tools may pass a Keras LoadedRun.
+        self.network = run.network if isinstance(run, NetworkRun) else NumpyRNN.from_keras(
+            run.model, "sentiment", run.config.pooling
+        )
         # Students typing at the same moment share one batched pass instead of queueing on the GIL.
         self._batcher = MicroBatcher(self._predict_chunk)
 

@@ -13,12 +13,12 @@ from dataclasses import replace
 import numpy as np
 
 from rnncore.config import RunConfig
-from rnncore.datasets import SentimentData
-from rnncore.downloads import ProgressFn
+from rnncore.data.datasets import SentimentData
+from rnncore.data.downloads import ProgressFn
+from rnncore.data.imdb import load_unlabelled_texts
+from rnncore.data.text import Vocabulary, pad_sequences, tokenize
 from rnncore.errors import RnncoreError
-from rnncore.imdb import load_unlabelled_texts
 from rnncore.store import LoadedRun
-from rnncore.text import Vocabulary, pad_sequences, tokenize
 
 SPLIT_SETTINGS = ("seed", "limit", "validation_fraction")
 
@@ -67,7 +67,7 @@ def teacher_probabilities(teachers: list[LoadedRun], texts: tuple[str, ...]) -> 
 
 
 def _mean_probabilities(teachers: list[LoadedRun], tokens: list[list[str]]) -> np.ndarray:
-    from rnncore.train import sentiment_probabilities
+    from rnncore.training.train import sentiment_probabilities
 
     total = np.zeros(len(tokens), dtype=np.float64)
     for teacher in teachers:

@@ -1,22 +1,19 @@
-"""Build SimpleRNN / LSTM / GRU models from a RunConfig (Keras Functional API), and count their
-parameters analytically (the Train page shows the count before TensorFlow is even imported)."""
+"""Build SimpleRNN / LSTM / GRU models from a RunConfig (Keras Functional API)."""
 
 from __future__ import annotations
 
+from rnncore.architecture import CELL_CLASS
 from rnncore.config import RunConfig
-
-CELL_CLASS = {"simplernn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
-GATES_PER_CELL = {"simplernn": 1, "lstm": 4, "gru": 3}
 
 
 def build_model(config: RunConfig, vocab_size: int):
     """A compiled-ready Keras model. Sentiment: ids → P(positive). Chars: ids → next-char logits per step."""
-    from rnncore.tf_setup import keras_module
+    from rnncore.training.tf_setup import keras_module
 
     keras = keras_module()
     from keras import layers
 
-    from rnncore.layers import MaskedGlobalMaxPooling1D
+    from rnncore.training.layers import MaskedGlobalMaxPooling1D
 
     sentiment = config.task == "sentiment"
     inputs = keras.Input(shape=(None,), dtype="int32", name="token_ids")
@@ -45,19 +42,3 @@ def build_model(config: RunConfig, vocab_size: int):
     else:
         outputs = layers.Dense(vocab_size, name="next_char_logits")(x)
     return keras.Model(inputs, outputs, name=f"{config.task}_{config.cell}")
-
-
-def count_parameters(config: RunConfig, vocab_size: int) -> int:
-    """Trainable parameters, without building the model (matches model.count_params())."""
-    gates = GATES_PER_CELL[config.cell]
-    total = vocab_size * config.embed_dim
-    width = config.embed_dim
-    directions = 2 if config.bidirectional else 1
-    for _ in range(config.layers):
-        # Keras GRU uses reset_after=True: two bias vectors (input and recurrent).
-        biases = 2 if config.cell == "gru" else 1
-        per_direction = gates * config.units * (width + config.units + biases)
-        total += directions * per_direction
-        width = directions * config.units
-    total += (width + 1) * (1 if config.task == "sentiment" else vocab_size)
-    return total

@@ -7,12 +7,21 @@ import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
-from rnncore.errors import RnncoreError
+from rnncore.config import RunConfig
+from rnncore.errors import ModelLoadError, RnncoreError
+from rnncore.inference.predict import Predictor
+from rnncore.inference.runs import NetworkRun, load_network_run
+from rnncore.inference.sample import CharSampler
+from rnncore.jobs import DONE, Job, JobPool
+from rnncore.jobs.requests import EXPORT_TASK, TRAIN_TASK, TrainingRequest
 from rnncore.paths import class_models_dir, shipped_models_dir
-from rnncore.store import ModelStore, RunInfo
+from rnncore.store import INFO_FILE, MODEL_FILE, WEIGHTS_FILE, ModelStore, RunInfo
+
+EXPORT_TIMEOUT = 120.0  # seconds; a cold worker imports TensorFlow first
 
 
 @dataclass(frozen=True)
@@ -26,8 +35,9 @@ class ModelChoice:
     @property
     def key(self) -> str:
         """Cache key that changes when the run's files change."""
-        model_file = self.run.path / "model.keras"
-        return f"{self.run.path}:{model_file.stat().st_mtime_ns if model_file.exists() else 0}"
+        stamps = [(self.run.path / name).stat().st_mtime_ns for name in (MODEL_FILE, WEIGHTS_FILE, INFO_FILE)
+                  if (self.run.path / name).exists()]
+        return f"{self.run.path}:{stamps}"
 
 
 def stores() -> list[tuple[str, ModelStore]]:
@@ -58,42 +68,50 @@ def broken_runs() -> list[tuple[str, RunInfo]]:
     return [(source, run) for source, store in stores() for run in store.list_runs() if run.error]
 
 
-@st.cache_resource(max_entries=24, show_spinner="Loading the model (TensorFlow starts once, ~5 s) …")
-def _load_predictor(key: str, path: str):
-    from rnncore.predict import Predictor
-    from rnncore.store import ModelStore, load_run
-
-    run = ModelStore(Path(path).parent).get(Path(path).name)
-    predictor = Predictor(load_run(run))
+@st.cache_resource(max_entries=24, show_spinner="Loading the model …")
+def _load_predictor(key: str, path: str) -> Predictor:
+    predictor = Predictor(_network_run(path))
     predictor.predict("warm up")  # first call allocates; do it once here rather than for a student
     return predictor
 
 
-@st.cache_resource(max_entries=12, show_spinner="Loading the model (TensorFlow starts once, ~5 s) …")
-def _load_sampler(key: str, path: str):
-    from rnncore.sample import CharSampler
-    from rnncore.store import ModelStore, load_run
+@st.cache_resource(max_entries=12, show_spinner="Loading the model …")
+def _load_sampler(key: str, path: str) -> CharSampler:
+    return CharSampler(_network_run(path))
 
+
+def _network_run(path: str) -> NetworkRun:
+    """The run's NumPy mirror; a run saved before weights.npz existed is exported once by a worker process
+    (the server itself never imports TensorFlow)."""
     run = ModelStore(Path(path).parent).get(Path(path).name)
-    return CharSampler(load_run(run))
+    if not run.has_weights:
+        job = job_pool().submit(EXPORT_TASK, str(run.path), lane="lab", label=f"export {run.name}")
+        if not job.wait(EXPORT_TIMEOUT) or job.status != DONE:
+            raise ModelLoadError(f"Model {run.name!r} could not be prepared: {job.error or 'the worker took too long'}")
+    return load_network_run(run)
 
 
-def load_predictor(choice: ModelChoice):
+def load_predictor(choice: ModelChoice) -> Predictor:
     """The shared (process-wide) Predictor for a sentiment model. Safe for concurrent sessions."""
     return _load_predictor(choice.key, str(choice.run.path))
 
 
-def load_sampler(choice: ModelChoice):
+def load_sampler(choice: ModelChoice) -> CharSampler:
     """The shared CharSampler for a char model (each generate() call keeps its own state)."""
     return _load_sampler(choice.key, str(choice.run.path))
 
 
 @st.cache_resource
-def training_worker():
-    """The one training worker of this server process."""
-    from rnncore.worker import shared_worker
+def job_pool() -> JobPool:
+    """The server's warm worker processes: lane "train" (RNNCORE_MAX_JOBS processes, default 1) for IMDB and
+    char training, lane "lab" (RNNCORE_LAB_WORKERS, default 1) for Sequence Lab runs and weight exports."""
+    return JobPool({"train": _setting_number("RNNCORE_MAX_JOBS", 1), "lab": _setting_number("RNNCORE_LAB_WORKERS", 1)})
 
-    return shared_worker()
+
+def submit_training(config: RunConfig, label: str, save_name: str, data: Any = None) -> Job:
+    """Queue a training job for this session; the model is saved into the class store when it finishes."""
+    request = TrainingRequest(config, data, str(class_models_dir()), save_name)
+    return job_pool().submit(TRAIN_TASK, request, lane="train", owner=session_owner(), label=label, config=config)
 
 
 def session_owner() -> str:
@@ -122,16 +140,20 @@ class ClassroomLimits:
     max_train_reviews: int
 
 
+def _setting_number(name: str, default: int) -> int:
+    """A whole-number setting of at least 1; an invalid value falls back to the default."""
+    try:
+        return max(1, int(_setting(name, str(default))))
+    except ValueError:
+        return default
+
+
 def classroom_limits() -> ClassroomLimits:
     """Current limits; invalid values fall back to the defaults."""
-    def number(name: str, default: int) -> int:
-        try:
-            return max(1, int(_setting(name, str(default))))
-        except ValueError:
-            return default
-
     enabled = _setting("RNNCORE_TRAINING", "on").strip().lower() not in ("0", "off", "false", "no")
-    return ClassroomLimits(enabled, number("RNNCORE_MAX_EPOCHS", 20), number("RNNCORE_MAX_TRAIN_REVIEWS", 25_000))
+    return ClassroomLimits(
+        enabled, _setting_number("RNNCORE_MAX_EPOCHS", 20), _setting_number("RNNCORE_MAX_TRAIN_REVIEWS", 25_000)
+    )
 
 
 def show_error(error: Exception) -> None:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from rnncore.errors import RnncoreError
-from rnncore.numpy_rnn import NumpyRNN
-from rnncore.store import LoadedRun
+from rnncore.inference.numpy_rnn import NumpyRNN
+from rnncore.inference.runs import NetworkRun
 
 MAX_GENERATE = 20_000
 
@@ -47,12 +48,13 @@ class CharSampler:
     """Generates and scores text with a loaded char model. Each generate() call has its own state,
     so one sampler serves many users at once."""
 
-    def __init__(self, run: LoadedRun):
+    def __init__(self, run: NetworkRun | Any):
         if run.config.task != "chars":
             raise RnncoreError(f"{run.info.name!r} is a {run.config.task} model, not a character model")
         self.run = run
         self.vocabulary = run.vocabulary
-        self.network = NumpyRNN.from_keras(run.model, "chars")
+        # The server passes a NetworkRun (weights.npz); TensorFlow-side tools may pass a Keras LoadedRun.
+        self.network = run.network if isinstance(run, NetworkRun) else NumpyRNN.from_keras(run.model, "chars")
 
     def prime(self, text: str) -> tuple[np.ndarray, list]:
         """Feed the priming text; returns (logits for the next character, state)."""

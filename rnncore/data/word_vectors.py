@@ -15,8 +15,8 @@ from itertools import chain
 
 import numpy as np
 
-from rnncore.downloads import ProgressFn
-from rnncore.text import FIRST_WORD_ID
+from rnncore.data.downloads import ProgressFn
+from rnncore.data.text import FIRST_WORD_ID
 
 WINDOW = 5  # words on each side that count as context
 CONTEXT_SMOOTHING = 0.75  # flattens the context distribution so rare contexts do not dominate PMI
@@ -85,7 +85,7 @@ def imdb_word_vectors(vocab_size: int, dim: int, fingerprint: str, on_progress: 
     """Vectors for the IMDB vocabulary of `vocab_size` ids (the one training uses), from the training and
     unlabelled reviews (never the test set), cached on disk per (vocabulary, dimension, data) because
     counting takes minutes."""
-    from rnncore.imdb import full_vectorized, load_unlabelled_texts
+    from rnncore.data.imdb import full_vectorized, load_unlabelled_texts
     from rnncore.paths import cache_dir
 
     path = cache_dir() / f"imdb_vectors_v{vocab_size}_d{dim}_{fingerprint}.npy"

@@ -9,10 +9,10 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages.common import load_predictor, model_choices, no_model_message, show_error
-from rnncore.model import CELL_CLASS
+from rnncore.architecture import CELL_CLASS
+from rnncore.data.text import Vocabulary, tokenize
 from rnncore.teach import clip_by_norm, gradient_lab, nearest_words, pad_view, run_masked_rnn
-from rnncore.text import Vocabulary, tokenize
+from ui.common import load_predictor, model_choices, no_model_message, show_error
 
 LAB_STEPS, LAB_UNITS = 50, 16
 

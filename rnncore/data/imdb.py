@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from rnncore.downloads import ProgressFn, locate_or_download
+from rnncore.data.downloads import ProgressFn, locate_or_download
+from rnncore.data.text import Vocabulary, pad_sequences, tokenize
 from rnncore.errors import DataUnavailableError
 from rnncore.paths import cache_dir, data_dir
-from rnncore.text import Vocabulary, pad_sequences, tokenize
 
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 IMDB_ARCHIVE = "aclImdb_v1.tar.gz"
@@ -245,7 +245,7 @@ def _read_texts(archive) -> list[str]:
 def load_unlabelled_texts(on_progress: ProgressFn | None = None) -> tuple[str, ...]:
     """IMDB's 50,000 unlabelled reviews (the archive's train/unsup folder), cached like the labelled ones.
     They carry no label: they feed word vectors, and training only with labels a trained model gave them
-    (rnncore.teachers); never validation or test.
+    (rnncore.training.teachers); never validation or test.
     An archive without them (a partial copy) gives an empty tuple."""
     cache = cache_dir() / UNLABELLED_CACHE_NAME
     if not cache.is_file():

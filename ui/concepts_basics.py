@@ -8,8 +8,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from rnncore.architecture import CELL_CLASS, count_parameters
 from rnncore.config import CELLS, RunConfig
-from rnncore.model import CELL_CLASS, count_parameters
 from rnncore.teach import parameter_rows, tiny_rnn_steps, tiny_rnn_weights
 
 INPUTS = np.array([[1.0, 0.0], [0.5, -1.0], [0.0, 2.0], [-1.0, 0.5]])  # x_1..x_4, 2 features each

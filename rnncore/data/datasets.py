@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnncore.config import RunConfig
-from rnncore.corpus import CharCorpus, CharVocabulary, load_corpus
-from rnncore.downloads import ProgressFn
-from rnncore.imdb import full_vectorized, load_imdb, split_by_movie, stratified_indices
-from rnncore.text import Vocabulary
+from rnncore.data.corpus import CharCorpus, CharVocabulary, load_corpus
+from rnncore.data.downloads import ProgressFn
+from rnncore.data.imdb import full_vectorized, load_imdb, split_by_movie, stratified_indices
+from rnncore.data.text import Vocabulary
 
 
 @dataclass(frozen=True)

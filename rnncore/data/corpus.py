@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from rnncore.downloads import ProgressFn, locate_or_download
+from rnncore.data.downloads import ProgressFn, locate_or_download
+from rnncore.data.text import standardize
 from rnncore.errors import RnncoreError
-from rnncore.text import standardize
 
 SHAKESPEARE_URL = "https://storage.googleapis.com/download.tensorflow.org/data/shakespeare.txt"
 SHAKESPEARE_FILE = "tinyshakespeare.txt"
@@ -120,7 +120,7 @@ def load_corpus(source: str, on_progress: ProgressFn | None = None) -> CharCorpu
         path = locate_or_download(SHAKESPEARE_FILE, SHAKESPEARE_URL, on_progress)
         return CharCorpus("shakespeare", path.read_text(encoding="utf-8"))
     if source == "imdb":
-        from rnncore.imdb import load_imdb
+        from rnncore.data.imdb import load_imdb
 
         pieces, total = [], 0
         for review in load_imdb(on_progress).train.texts:

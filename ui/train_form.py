@@ -7,11 +7,11 @@ import time
 
 import streamlit as st
 
-from pages.common import ClassroomLimits
+from rnncore.architecture import CELL_CLASS, count_parameters
 from rnncore.config import CELLS, EMBEDDING_INITS, OPTIMIZERS, POOLINGS, SIDES, RunConfig
-from rnncore.model import CELL_CLASS, count_parameters
 from rnncore.presets import PRESETS as RECIPES
 from rnncore.teach import estimate_seconds
+from ui.common import ClassroomLimits
 
 IMDB_TRAIN_REVIEWS = 25_000
 RUN_NAMES = ("quick-gru32", "notebook-simplernn32", "best-bigru64")

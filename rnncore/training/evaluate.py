@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from rnncore.downloads import ProgressFn
+from rnncore.data.downloads import ProgressFn
 from rnncore.store import LoadedRun
 
 EVAL_BATCH = 512
@@ -19,8 +19,8 @@ def evaluate_run(run: LoadedRun, limit: int = 0, on_progress: ProgressFn | None 
     stateful figure, where the state is carried across 2,000-character chunks."""
     config = run.config
     if config.task == "sentiment":
-        from rnncore.imdb import encode_reviews, load_imdb
-        from rnncore.train import sentiment_metrics, sentiment_probabilities
+        from rnncore.data.imdb import encode_reviews, load_imdb
+        from rnncore.training.train import sentiment_metrics, sentiment_probabilities
 
         test = load_imdb(on_progress).test
         rows = range(len(test)) if limit <= 0 else range(min(limit, len(test)))
@@ -34,9 +34,9 @@ def evaluate_run(run: LoadedRun, limit: int = 0, on_progress: ProgressFn | None 
             "n": metrics["n"],
             "confusion": metrics["confusion"],
         }
-    from rnncore.corpus import load_corpus
-    from rnncore.datasets import char_windows
-    from rnncore.sample import CharSampler, negative_log_likelihoods
+    from rnncore.data.corpus import load_corpus
+    from rnncore.data.datasets import char_windows
+    from rnncore.inference.sample import CharSampler, negative_log_likelihoods
 
     corpus = load_corpus(config.corpus, on_progress)
     held_out = corpus.validation_text

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnncore.model import GATES_PER_CELL
+from rnncore.architecture import GATES_PER_CELL
 
 GATE_NAMES = {
     "simplernn": (),
@@ -203,7 +203,7 @@ class NumpyRNN:
 
     @classmethod
     def from_keras(cls, model, task: str, pooling: str = "last") -> NumpyRNN:
-        """Copy the weights of a model made by `rnncore.model.build_model`."""
+        """Copy the weights of a model made by `rnncore.training.model.build_model`."""
         embedding, layers, dense = None, [], None
         for layer in model.layers:
             kind = type(layer).__name__

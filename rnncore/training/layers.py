@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rnncore.tf_setup import keras_module
+from rnncore.training.tf_setup import keras_module
 
 keras = keras_module()
 

@@ -13,13 +13,13 @@ from typing import Any
 import numpy as np
 
 from rnncore.config import RunConfig
-from rnncore.datasets import CharData, SentimentData, prepare_chars, prepare_sentiment
+from rnncore.data.datasets import CharData, SentimentData, prepare_chars, prepare_sentiment
 from rnncore.errors import RnncoreError
 from rnncore.events import EventHandler, StopCheck, TrainEvent, ignore_event, never_stop
-from rnncore.model import build_model
 from rnncore.results import TrainResult
-from rnncore.review_batches import LengthGroupedBatches, predict_by_length
-from rnncore.tf_setup import keras_module
+from rnncore.training.model import build_model
+from rnncore.training.review_batches import LengthGroupedBatches, predict_by_length
+from rnncore.training.tf_setup import keras_module
 
 keras = keras_module()  # this module is imported only when training, so TensorFlow is needed anyway
 EVAL_BATCH = 512
@@ -83,7 +83,7 @@ def train(
 
 
 def _start_from_word_vectors(model, config: RunConfig, data: SentimentData, on_event: EventHandler) -> None:
-    from rnncore.word_vectors import imdb_word_vectors
+    from rnncore.data.word_vectors import imdb_word_vectors
 
     on_event(TrainEvent("status", "Preparing word vectors from the unlabelled reviews …"))
     status = lambda message: on_event(TrainEvent("status", message))  # noqa: E731
@@ -111,7 +111,7 @@ def _loss_and_metrics(config: RunConfig) -> dict[str, Any]:
 
 
 def _rounded_label_accuracy(y_true, y_pred):
-    # a teacher's label is a probability (rnncore.teachers): agreeing with it means being on its side of 0.5
+    # a teacher's label is a probability (rnncore.training.teachers): agreeing with it means being on its side of 0.5
     return keras.metrics.binary_accuracy(keras.ops.round(y_true), y_pred)
 
 
@@ -242,8 +242,8 @@ class _ProgressWatcher(keras.callbacks.Callback):
 
 def _evaluate(model, config: RunConfig, data) -> dict[str, Any]:
     if isinstance(data, CharData):
-        from rnncore.numpy_rnn import NumpyRNN
-        from rnncore.sample import stateful_nats_per_char
+        from rnncore.inference.numpy_rnn import NumpyRNN
+        from rnncore.inference.sample import stateful_nats_per_char
 
         values = model.evaluate(data.x_val, data.y_val, batch_size=EVAL_BATCH, verbose=0, return_dict=True)
         # Windows start from a blank state; carried along, the state gives every character its full context.

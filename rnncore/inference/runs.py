@@ -1,0 +1,44 @@
+"""Load a stored run for inference: its NumPy mirror from weights.npz and its vocabulary, no TensorFlow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rnncore.config import RunConfig
+from rnncore.data.corpus import CharVocabulary
+from rnncore.data.text import Vocabulary
+from rnncore.errors import ModelLoadError
+from rnncore.inference.numpy_rnn import NumpyRNN
+from rnncore.inference.weights import WEIGHTS_FILE, load_weights
+from rnncore.store import RunInfo, read_vocabulary
+
+
+@dataclass(frozen=True)
+class NetworkRun:
+    """A run ready for inference: description, NumPy network and vocabulary."""
+
+    info: RunInfo
+    network: NumpyRNN
+    vocabulary: Vocabulary | CharVocabulary
+
+    @property
+    def config(self) -> RunConfig:
+        """The run's configuration."""
+        return self.info.config
+
+
+class WeightsMissingError(ModelLoadError):
+    """The run predates weights.npz: a worker process must export it from model.keras first."""
+
+
+def load_network_run(run: RunInfo) -> NetworkRun:
+    """The run's NumPy mirror and vocabulary. Raises WeightsMissingError or ModelLoadError with the reason."""
+    if run.error:
+        raise ModelLoadError(f"Model {run.name!r} is broken: {run.error}")
+    if not run.has_weights:
+        raise WeightsMissingError(f"Model {run.name!r} has no {WEIGHTS_FILE} yet")
+    try:
+        network = load_weights(run.path / WEIGHTS_FILE, run.config)
+    except ModelLoadError as error:
+        raise ModelLoadError(f"Model {run.name!r}: {error}") from error
+    return NetworkRun(run, network, read_vocabulary(run))

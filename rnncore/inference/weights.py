@@ -1,0 +1,98 @@
+"""A run's weights as a plain NumPy archive (`weights.npz`), so the server rebuilds the NumPy mirror without
+TensorFlow: importing it costs ~3.5 s and ~570 MB, and Streamlit's per-rerun cleanup gets ~8x slower once
+Keras is loaded. The archive holds arrays only and is always read with allow_pickle=False.
+
+Keys: `embedding`, `dense/kernel`, `dense/bias`, and per recurrent layer n (from 1) and direction
+(`forward`, `backward` when bidirectional): `layer{n}/{direction}/{kernel,recurrent,bias}` plus
+`recurrent_bias` for GRU. Shapes follow Keras's own layout (see numpy_rnn.Cell).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from rnncore.architecture import GATES_PER_CELL
+from rnncore.config import RunConfig
+from rnncore.errors import ModelLoadError
+from rnncore.inference.numpy_rnn import Cell, Layer, NumpyRNN
+
+WEIGHTS_FILE = "weights.npz"
+_CELL_PARTS = ("kernel", "recurrent", "bias", "recurrent_bias")
+
+
+def network_arrays(network: NumpyRNN) -> dict[str, np.ndarray]:
+    """The archive's arrays for a network (the inverse of `network_from_arrays`)."""
+    arrays = {
+        "embedding": network.embedding,
+        "dense/kernel": network.dense_kernel,
+        "dense/bias": network.dense_bias,
+    }
+    for number, layer in enumerate(network.layers, start=1):
+        for direction, cell in (("forward", layer.forward), ("backward", layer.backward)):
+            if cell is None:
+                continue
+            for part in _CELL_PARTS:
+                value = getattr(cell, part)
+                if value is not None:
+                    arrays[f"layer{number}/{direction}/{part}"] = value
+    return arrays
+
+
+def save_weights(network: NumpyRNN, folder: Path) -> Path:
+    """Write `folder/weights.npz` atomically (temporary file, then rename): a reader never sees half a file."""
+    folder = Path(folder)
+    handle, temporary = tempfile.mkstemp(prefix=".weights-", suffix=".npz", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            np.savez(file, **network_arrays(network))
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, folder / WEIGHTS_FILE)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return folder / WEIGHTS_FILE
+
+
+def load_weights(path: Path, config: RunConfig) -> NumpyRNN:
+    """The NumPy mirror from an archive, checked against the run's config. Raises ModelLoadError."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name: np.asarray(archive[name], np.float32) for name in archive.files}
+    except (OSError, ValueError, EOFError) as error:  # missing, truncated or not an npz
+        raise ModelLoadError(f"{Path(path).name} is unreadable: {error}") from error
+    try:
+        return network_from_arrays(arrays, config)
+    except (KeyError, ValueError) as error:
+        raise ModelLoadError(f"{Path(path).name} does not match the run's settings: {error}") from error
+
+
+def network_from_arrays(arrays: dict[str, np.ndarray], config: RunConfig) -> NumpyRNN:
+    """Rebuild the mirror; shapes are checked so a mismatched archive fails here, not mid-prediction."""
+    gates = GATES_PER_CELL[config.cell]
+    directions = ("forward", "backward") if config.bidirectional else ("forward",)
+    layers = []
+    for number in range(1, config.layers + 1):
+        cells = []
+        for direction in directions:
+            prefix = f"layer{number}/{direction}/"
+            kernel, recurrent = arrays[prefix + "kernel"], arrays[prefix + "recurrent"]
+            bias, recurrent_bias = arrays[prefix + "bias"], arrays.get(prefix + "recurrent_bias")
+            width = gates * config.units
+            if recurrent.shape != (config.units, width) or kernel.shape[1] != width or bias.shape != (width,):
+                raise ValueError(f"{prefix[:-1]} has shapes {kernel.shape}, {recurrent.shape}, {bias.shape}")
+            if (config.cell == "gru") != (recurrent_bias is not None):
+                raise ValueError(f"{prefix[:-1]}: recurrent_bias is only (and always) present for GRU")
+            cells.append(Cell(config.cell, kernel, recurrent, bias, recurrent_bias))
+        layers.append(Layer(*cells))
+    if f"layer{config.layers + 1}/forward/kernel" in arrays:
+        raise ValueError(f"more recurrent layers than the {config.layers} the run describes")
+    embedding = arrays["embedding"]
+    if embedding.shape[1] != config.embed_dim:
+        raise ValueError(f"embedding is {embedding.shape}, the run says {config.embed_dim} dimensions")
+    return NumpyRNN(config.task, embedding, tuple(layers), config.pooling, arrays["dense/kernel"], arrays["dense/bias"])

@@ -1,0 +1,270 @@
+"""A pool of warm worker processes, in lanes: the server queues jobs, a worker process runs them with TensorFlow
+imported once, and events stream back to the job handles that pages poll.
+
+Why processes: with TensorFlow in the Streamlit server every page rerun paid ~400 ms of Keras cleanup, and a
+training thread shared the GIL with thirty students' predictions. Why lanes: a 10-second Sequence Lab run must
+never wait behind a 5-minute IMDB job, so each lane has its own queue and its own processes.
+
+A job whose process crashes or is killed becomes FAILED with the reason; the pool starts a replacement, and
+the next job runs. Stop asks the job to finish after the current batch and ends the process if it has not
+answered within `stop_grace` seconds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from multiprocessing import Pipe
+from pathlib import Path
+from typing import Any
+
+from rnncore.events import TrainEvent
+from rnncore.jobs.job import CANCELLED, DONE, FAILED, RUNNING, Job
+
+WARM_UP = "rnncore.training.tf_setup:keras_module"  # what a worker imports before its first job
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class WorkerProcess:
+    """One child process and the thread that reads its messages."""
+
+    def __init__(self, pool: JobPool, lane: str, preload: tuple[str, ...]):
+        self.pool, self.lane = pool, lane
+        self.job: Job | None = None
+        self.ready = threading.Event()
+        self.stop_acknowledged = False
+        ours, theirs = Pipe()
+        environment = dict(os.environ)
+        environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), environment.get("PYTHONPATH")]))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "rnncore.jobs.worker_main", str(theirs.fileno()), *preload],
+            pass_fds=[theirs.fileno()],
+            cwd=PROJECT_ROOT,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+        )
+        theirs.close()
+        self.connection = ours
+        self.send_lock = threading.Lock()
+        threading.Thread(target=self._read, name=f"rnncore-{lane}-reader-{self.process.pid}", daemon=True).start()
+
+    @property
+    def pid(self) -> int:
+        """The child's process id."""
+        return self.process.pid
+
+    def send(self, message: tuple) -> bool:
+        """Send a message; False if the process is gone (its reader thread handles that)."""
+        try:
+            with self.send_lock:
+                self.connection.send(message)
+            return True
+        except (OSError, ValueError):
+            return False
+
+    def run(self, job: Job) -> None:
+        """Hand a job to this (idle) process."""
+        self.job, self.stop_acknowledged = job, False
+        self.send(("run", job.id, job.task, job.payload))
+
+    def kill(self) -> None:
+        """End the process at once (SIGKILL): a job that ignores Stop, or pool shutdown."""
+        try:
+            self.process.send_signal(signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def _read(self) -> None:
+        while True:
+            try:
+                message = self.connection.recv()
+            except (EOFError, OSError):
+                break
+            except Exception as error:  # a result that cannot be unpickled here: the job fails, the worker lives
+                if self.job is not None:
+                    self.pool._job_ended(self, FAILED, None, f"Its result could not be read: {error}")
+                continue
+            self.pool._message(self, message)
+        self.connection.close()
+        code = self.process.wait()
+        self.pool._process_exited(self, code)
+
+
+class JobPool:
+    """Lanes of warm worker processes: `lanes={"train": 1, "lab": 1}` means one process per lane."""
+
+    def __init__(
+        self,
+        lanes: dict[str, int] | None = None,
+        preload: Iterable[str] = (WARM_UP,),
+        stop_grace: float = 1.0,
+    ):
+        lanes = dict(lanes or {"train": 1})
+        for name, size in lanes.items():
+            if not isinstance(size, int) or size < 1:
+                raise ValueError(f"lane {name!r} needs at least one worker process; got {size!r}")
+        self.sizes = lanes
+        self.preload = tuple(preload)
+        self.stop_grace = stop_grace
+        self._ids = itertools.count(1)
+        self._lock = threading.RLock()
+        self._queues: dict[str, list[Job]] = {name: [] for name in lanes}
+        self._workers: dict[str, list[WorkerProcess]] = {name: [] for name in lanes}
+        self._jobs: dict[int, Job] = {}
+        self._closed = False
+        self.replaced = 0  # processes started to replace crashed or killed ones
+        for name in lanes:
+            self._fill(name)
+
+    # --- the API pages use ---
+    def submit(
+        self, task: str, payload: Any, *, lane: str = "train", owner: str = "", label: str = "", config: Any = None
+    ) -> Job:
+        """Queue `task` ("module:function", called as task(payload, on_event, should_stop) in a worker)."""
+        if lane not in self._queues:
+            raise ValueError(f"no lane {lane!r}; this pool has {', '.join(self._queues)}")
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the job pool is shut down")
+            job = Job(next(self._ids), task, payload, lane, owner, label or task.rpartition(":")[2], config)
+            job._on_cancel, job._queue_position = self._cancel, self.queue_position
+            self._jobs[job.id] = job
+            self._queues[lane].append(job)
+            self._dispatch(lane)
+        return job
+
+    def get(self, job_id: int) -> Job | None:
+        """Job by id (None if unknown)."""
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def jobs(self, owner: str | None = None, lane: str | None = None) -> list[Job]:
+        """All jobs (of one owner / lane), oldest first."""
+        with self._lock:
+            return [
+                job
+                for job in self._jobs.values()
+                if (owner is None or job.owner == owner) and (lane is None or job.lane == lane)
+            ]
+
+    def queue_position(self, job: Job) -> int:
+        """1-based position among the jobs waiting in its lane (0 if not waiting)."""
+        with self._lock:
+            waiting = self._queues.get(job.lane, [])
+            return waiting.index(job) + 1 if job in waiting else 0
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the live workers (benchmarks read their memory)."""
+        with self._lock:
+            return [worker.pid for workers in self._workers.values() for worker in workers]
+
+    def wait_ready(self, timeout: float = 60.0) -> bool:
+        """Block until every worker has finished its warm-up imports."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            workers = [worker for lane in self._workers.values() for worker in lane]
+        return all(worker.ready.wait(max(0.0, deadline - time.monotonic())) for worker in workers)
+
+    def shutdown(self) -> None:
+        """End every worker process (running jobs fail as cancelled)."""
+        with self._lock:
+            self._closed = True
+            workers = [worker for lane in self._workers.values() for worker in lane]
+        for worker in workers:
+            worker.send(("exit",))
+            worker.kill()
+
+    # --- internals (called with or without the lock; they take it) ---
+    def _fill(self, lane: str) -> None:
+        with self._lock:
+            while not self._closed and len(self._workers[lane]) < self.sizes[lane]:
+                self._workers[lane].append(WorkerProcess(self, lane, self.preload))
+
+    def _dispatch(self, lane: str) -> None:
+        with self._lock:
+            for worker in self._workers[lane]:
+                if not self._queues[lane]:
+                    return
+                if worker.job is None and worker.process.poll() is None:
+                    job = self._queues[lane].pop(0)
+                    job.status, job.started = RUNNING, time.time()
+                    worker.run(job)
+
+    def _cancel(self, job: Job) -> None:
+        with self._lock:
+            waiting = self._queues.get(job.lane, [])
+            if job in waiting:
+                waiting.remove(job)
+                job.finish(CANCELLED, message="Cancelled before it started")
+                return
+            worker = next((w for workers in self._workers.values() for w in workers if w.job is job), None)
+        if worker is None:
+            return
+        worker.send(("stop", job.id))
+        # Cooperative first: the job sees the stop after its current batch and says so ("stopping"); a job
+        # that does not answer within the grace period (a long batch, data loading) is ended with its process.
+        timer = threading.Timer(self.stop_grace, self._enforce_stop, args=(worker, job))
+        timer.daemon = True
+        timer.start()
+
+    def _enforce_stop(self, worker: WorkerProcess, job: Job) -> None:
+        if worker.job is job and not worker.stop_acknowledged and not job.finished_flag:
+            worker.kill()
+
+    def _message(self, worker: WorkerProcess, message: tuple) -> None:
+        kind = message[0]
+        job = worker.job
+        if kind == "ready":
+            worker.ready.set()
+        elif job is None or message[1] != job.id:
+            return  # a late message from a job that was already ended
+        elif kind == "event":
+            job.add_event(message[2])
+        elif kind == "stopping":
+            worker.stop_acknowledged = True
+            job.add_event(TrainEvent("status", "Stopping after this batch; keeping the best weights so far …"))
+        elif kind == "result":
+            value = message[2]
+            self._job_ended(worker, CANCELLED if getattr(value, "cancelled", False) else DONE, value, "")
+        elif kind == "error":
+            if message[3]:
+                job.add_event(TrainEvent("status", message[3]))
+            self._job_ended(worker, FAILED, None, message[2])
+
+    def _job_ended(self, worker: WorkerProcess, status: str, value: Any, error: str) -> None:
+        with self._lock:
+            job, worker.job = worker.job, None
+            if job is not None:
+                job.finish(status, value, error)
+            self._dispatch(worker.lane)
+
+    def _process_exited(self, worker: WorkerProcess, code: int) -> None:
+        with self._lock:
+            job = worker.job
+            worker.job = None
+            if worker in self._workers[worker.lane]:
+                self._workers[worker.lane].remove(worker)
+            if job is not None:
+                if job.cancel_requested:
+                    job.finish(CANCELLED, message="Stopped (its worker process was ended mid-batch; nothing saved)")
+                else:
+                    job.finish(FAILED, error=f"The worker process running it ended unexpectedly ({_describe(code)})")
+            if not self._closed:
+                self.replaced += 1
+                self._fill(worker.lane)
+                self._dispatch(worker.lane)
+
+
+def _describe(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"

@@ -1,0 +1,21 @@
+"""What the server sends to a worker process to train a model (TensorFlow-free, picklable)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rnncore.config import RunConfig
+
+TRAIN_TASK = "rnncore.training.jobs:run_training_job"
+EXPORT_TASK = "rnncore.training.keras_io:export_weights_job"  # payload: a run folder's path
+
+
+@dataclass(frozen=True)
+class TrainingRequest:
+    """A config, optional prepared data, and where to save the model."""
+
+    config: RunConfig
+    data: Any = None  # None: the worker loads the dataset itself (a missing dataset becomes the job's error)
+    store_root: str = ""  # "" = do not save
+    save_name: str = ""
