@@ -64,9 +64,9 @@ def test_closing_the_browser_does_not_stop_training(shipped):
     at.text_input(key="tr_name").set_value("left-behind")
     at.button(key="tr_start").click().run()
     assert not at.exception
-    from rnncore.worker import shared_worker
+    from ui.common import job_pool
 
-    job = shared_worker().get(at.session_state["tr_job_id"])
+    job = job_pool().get(at.session_state["tr_job_id"])
     del at  # the student closes the tab: the session and its page are gone
     gc.collect()
     deadline = time.monotonic() + 120

@@ -89,9 +89,9 @@ def _poll(at: AppTest, job, timeout: float = 90.0) -> None:
 
 
 def _worker():
-    from rnncore.worker import shared_worker
+    from ui.common import job_pool
 
-    return shared_worker()
+    return job_pool()
 
 
 def test_tiny_training_job_runs_to_completion():
@@ -142,7 +142,7 @@ def test_stop_cancels_a_running_job():
     at.run()
     at.button(key=f"stop_{job.id}").click().run()
     assert job.cancel_requested
-    assert _worker().wait(job, timeout=60)
+    assert job.wait(60)
     assert job.status == "cancelled"
     at.run()
     assert not at.exception

@@ -199,10 +199,10 @@ def test_generate_trains_a_small_model_from_pasted_text(shipped):
     at.text_input(key="train_name").input("my-hamlet").run()
     at.button(key="train_start").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    from rnncore.worker import shared_worker
+    from ui.common import job_pool
 
-    job = shared_worker().get(at.session_state["generate_job"])
-    assert shared_worker().wait(job, timeout=180) and job.status == "done", job.error
+    job = job_pool().get(at.session_state["generate_job"])
+    assert job.wait(180) and job.status == "done", job.error
     at.run()
     assert not at.exception
     assert "my-hamlet" in texts(at.success)

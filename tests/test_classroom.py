@@ -28,12 +28,16 @@ def _marker(n: int) -> str:
 def test_thirty_sessions_predict_while_a_job_trains(tiny_store, monkeypatch, tmp_path):
     monkeypatch.setenv("RNNCORE_SHIPPED_DIR", str(tiny_store.root))
     monkeypatch.setenv("RNNCORE_STORE_DIR", str(tmp_path / "class_models"))
-    from ui.common import training_worker
+    from rnncore.jobs.requests import TRAIN_TASK, TrainingRequest
+    from ui.common import job_pool
 
-    worker = training_worker()
+    pool = job_pool()
     slow = RunConfig(**{**TINY_SENTIMENT, "epochs": 500, "patience": 0})
-    running = worker.submit(slow, owner="teacher", label="background")
-    waiting = [worker.submit(slow, owner=f"s{i}", label=f"queued {i}") for i in range(2)]
+    running = pool.submit(TRAIN_TASK, TrainingRequest(slow), owner="teacher", label="background", config=slow)
+    waiting = [
+        pool.submit(TRAIN_TASK, TrainingRequest(slow), owner=f"s{i}", label=f"queued {i}", config=slow)
+        for i in range(2)
+    ]
     try:
         deadline = time.monotonic() + 60
         while running.status != "running" and time.monotonic() < deadline:
@@ -57,7 +61,7 @@ def test_thirty_sessions_predict_while_a_job_trains(tiny_store, monkeypatch, tmp
         for job in [running, *waiting]:
             job.cancel()
         for job in [running, *waiting]:
-            assert worker.wait(job, timeout=120)
+            assert job.wait(120)
     assert [job.status for job in waiting] == ["cancelled", "cancelled"]
 
 

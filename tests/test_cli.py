@@ -323,3 +323,23 @@ def test_a_teacher_labels_the_unlabelled_reviews_for_a_new_run(main_in_process, 
     refused = main_in_process("train", "sentiment", *flags, "--teacher", str(teacher), "--out", str(tmp_path / "x"))
     assert_bad_input(refused, "seed", "validation")
     assert_bad_input(main_in_process("train", "sentiment", "--teacher", "no-such-run"), "no model")
+
+
+def test_out_with_a_dotted_name_is_refused_before_training(tmp_path):
+    """`--out m.keras` used to save silently to `m-keras`, and the next command naming `m.keras` failed."""
+    out = tmp_path / "some" / "m.keras"
+    done = cli("train", "sentiment", "--limit", "40", "--epochs", "1", "--out", str(out))
+    assert_bad_input(done, "--out", "'m-keras'")
+    assert not (tmp_path / "some").exists()
+
+
+def test_out_that_exists_is_refused(tmp_path):
+    (tmp_path / "taken").mkdir()
+    assert_bad_input(cli("train", "sentiment", "--limit", "40", "--epochs", "1", "--out", str(tmp_path / "taken")),
+                     "already exists")
+
+
+@pytest.mark.parametrize("review", ["", "   \n\t"])
+def test_predict_refuses_an_empty_review(tiny_store, review):
+    done = cli("predict", str(tiny_store.root / "tiny-sentiment"), "a fine film", review)
+    assert_bad_input(done, "Review 2 is empty")

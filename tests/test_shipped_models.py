@@ -1,11 +1,13 @@
-"""The pretrained models in models/ load (safe_mode) and give sensible answers on obvious inputs.
-Fast: no dataset needed."""
+"""The pretrained models in models/ load TensorFlow-free from weights.npz, equal their Keras models, and give
+sensible answers on obvious inputs. Fast: no dataset needed."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from rnncore.inference.predict import Predictor
+from rnncore.inference.runs import load_network_run
 from rnncore.inference.sample import CharSampler
 from rnncore.paths import REPO_ROOT
 from rnncore.store import ModelStore
@@ -23,7 +25,7 @@ OBVIOUS = {
 
 @pytest.fixture(scope="module", params=SENTIMENT)
 def predictor(request) -> Predictor:
-    return Predictor(load_keras_run(SHIPPED.get(request.param)))
+    return Predictor(load_network_run(SHIPPED.get(request.param)))  # what the server loads
 
 
 def test_every_shipped_run_is_listed_and_healthy():
@@ -32,6 +34,26 @@ def test_every_shipped_run_is_listed_and_healthy():
         assert name in runs, f"shipped model {name} is missing"
         assert runs[name].error is None, runs[name].error
         assert (runs[name].path / "model.keras").stat().st_size < 6_000_000
+        assert runs[name].has_weights, f"{name} has no weights.npz: run `python -m rnncore export models/{name}`"
+
+
+@pytest.mark.parametrize("name", [*SENTIMENT, "shakespeare-lstm"])
+def test_the_archive_mirror_equals_keras_on_every_shipped_model(name):
+    """weights.npz (what the server reads) gives the same outputs as model.keras, to 1e-5."""
+    keras_run, archive_run = load_keras_run(SHIPPED.get(name)), load_network_run(SHIPPED.get(name))
+    rng = np.random.default_rng(0)
+    ids = rng.integers(2, keras_run.vocabulary.size, (3, 60)).astype(np.int32)
+    expected = np.asarray(keras_run.model(ids, training=False))
+    got = archive_run.network.forward(ids).outputs
+    assert got.size == expected.size  # sentiment: (3,) vs Keras's (3, 1); chars: (3, 60, alphabet) both
+    if name == "shakespeare-lstm":  # compare what is sampled from: probabilities (logits reach ~±20 in float32)
+        got, expected = _next_char_probabilities(got), _next_char_probabilities(expected)
+    np.testing.assert_allclose(got.reshape(expected.shape), expected, atol=1e-5)
+
+
+def _next_char_probabilities(logits: np.ndarray) -> np.ndarray:
+    weights = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return weights / weights.sum(axis=-1, keepdims=True)
 
 
 def test_shipped_sentiment_models_label_obvious_reviews(predictor):
@@ -52,7 +74,7 @@ def test_the_shipped_models_record_the_targets_of_issue_4():
 
 
 def test_shipped_char_model_writes_shakespeare_like_text():
-    sampler = CharSampler(load_keras_run(SHIPPED.get("shakespeare-lstm")))
+    sampler = CharSampler(load_network_run(SHIPPED.get("shakespeare-lstm")))
     text = "".join(step.char for step in sampler.generate("ROMEO:\n", 300, temperature=0.5, seed=0))
     words = text.split()
     common = {"the", "and", "to", "of", "i", "my", "you", "a", "that", "in", "is", "not", "me", "with"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +65,7 @@ def load_weights(path: Path, config: RunConfig) -> NumpyRNN:
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {name: np.asarray(archive[name], np.float32) for name in archive.files}
-    except (OSError, ValueError, EOFError) as error:  # missing, truncated or not an npz
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:  # missing, truncated or not an npz
         raise ModelLoadError(f"{Path(path).name} is unreadable: {error}") from error
     try:
         return network_from_arrays(arrays, config)
