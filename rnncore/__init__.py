@@ -1,7 +1,7 @@
 """rnncore: the RNN Playground engine — data, models, training, inference, sampling, storage and a CLI.
 
-Importing this package is cheap: TensorFlow is imported only by the modules that need it
-(`train`, `model` builders, `store.load_run`), so a UI can list models without paying ~4 s.
+Importing this package is cheap. TensorFlow lives in `rnncore.training` alone (worker processes and the CLI);
+`rnncore.inference` runs trained models in NumPy, so the Streamlit server never pays ~3.5 s and ~570 MB for it.
 Never imports streamlit.
 """
 
