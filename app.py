@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from ui.common import warm_workers
+
 st.set_page_config(page_title="RNN Playground", page_icon="🔁", layout="wide")
 
 PAGES = [
@@ -13,3 +15,4 @@ PAGES = [
 ]
 
 st.navigation(PAGES).run()
+warm_workers()  # after the page has been drawn: starting the processes never delays what a student sees

@@ -114,11 +114,12 @@ def engine_first_prediction(store: str) -> float:
     """Seconds for a fresh interpreter to import rnncore, load the best sentiment model and predict once."""
     code = (
         "import sys\n"
-        "from rnncore.store import ModelStore, load_run\n"
+        "from rnncore.store import ModelStore\n"
+        "from rnncore.inference.runs import load_network_run\n"
         "from rnncore.inference.predict import Predictor\n"
         "from bench.common import usable_runs\n"
         "runs = usable_runs(ModelStore(sys.argv[1]), 'sentiment')\n"
-        "runs and print(Predictor(load_run(runs[0])).predict('a fine film').probability)\n"
+        "runs and print(Predictor(load_network_run(runs[0])).predict('a fine film').probability)\n"
     )
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     started = time.perf_counter()

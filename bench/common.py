@@ -156,11 +156,11 @@ class Settings:
         print(f"[bench] {message}", file=sys.stderr, flush=True)
 
     def load(self, run: RunInfo):
-        """LoadedRun for a listed run (loaded once per process)."""
-        from rnncore.store import load_run
+        """NetworkRun (NumPy, from weights.npz: what the server loads) for a listed run, once per process."""
+        from rnncore.inference.runs import load_network_run
 
         if run.name not in self._loaded:
-            self._loaded[run.name] = load_run(run)
+            self._loaded[run.name] = load_network_run(run)
         return self._loaded[run.name]
 
 

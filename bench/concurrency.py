@@ -1,5 +1,5 @@
 """Benchmark 7: 30 sessions predicting at once — 30 threads sharing one Predictor, each on its own review —
-alone, and while a real training job runs in the same process through rnncore.worker."""
+alone, and while a real training job runs in the same process in a worker process (rnncore.jobs)."""
 
 from __future__ import annotations
 
@@ -26,8 +26,17 @@ TARGET_P95_MS = 150.0
 TARGET_TRAINING_P95_MS = 300.0
 # A small real job: long enough (many epochs) to outlast the workload; it is cancelled afterwards.
 TRAINING_JOB = dict(
-    task="sentiment", cell="gru", units=32, embed_dim=32, vocab_size=10_000, maxlen=200, limit=2_000, epochs=100,
-    batch_size=64, patience=0, seed=1,
+    task="sentiment",
+    cell="gru",
+    units=32,
+    embed_dim=32,
+    vocab_size=10_000,
+    maxlen=200,
+    limit=2_000,
+    epochs=100,
+    batch_size=64,
+    patience=0,
+    seed=1,
 )
 
 
@@ -60,10 +69,12 @@ def measure(predictor: Any, sessions: int = SESSIONS, iterations: int = 20, word
 def _start_training(settings: Settings):
     """Submit the training job and wait until batches are running (data loading excluded)."""
     from rnncore.config import RunConfig
-    from rnncore.worker import TrainingWorker
+    from rnncore.jobs import JobPool
+    from rnncore.jobs.requests import TRAIN_TASK, TrainingRequest
 
-    worker = TrainingWorker(max_running=1)
-    job = worker.submit(RunConfig(**TRAINING_JOB), owner="bench", label="bench load")
+    worker = JobPool({"train": 1})  # a worker process, as on the server
+    config = RunConfig(**TRAINING_JOB)
+    job = worker.submit(TRAIN_TASK, TrainingRequest(config), owner="bench", label="bench load", config=config)
     deadline = time.monotonic() + 300
     while job.last_event("batch") is None and not job.finished_flag and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -93,7 +104,8 @@ def run(settings: Settings) -> Section:
         batch = job.last_event("batch")
         loaded["training_examples_per_s"] = round(batch.examples_per_second, 1) if batch else None
     job.cancel()
-    worker.wait(job, timeout=120)
+    job.wait(120)
+    worker.shutdown()
     section.details.update(model=describe_run(info), idle=idle, training=loaded, training_job=TRAINING_JOB)
     section.rows.append(
         Row(
@@ -107,9 +119,7 @@ def run(settings: Settings) -> Section:
         )
     )
     if loaded is None:
-        section.rows.append(
-            Row("… while training", "training job did not start", "", "", "", "SKIP", job.error[:120])
-        )
+        section.rows.append(Row("… while training", "training job did not start", "", "", "", "SKIP", job.error[:120]))
     else:
         section.rows.append(
             Row(
@@ -119,7 +129,7 @@ def run(settings: Settings) -> Section:
                 f"{ratio(loaded['p95_ms'], idle['p95_ms'])}× idle p95",
                 f"p95 ≤ {TARGET_TRAINING_P95_MS:g} ms",
                 verdict(loaded["p95_ms"] <= TARGET_TRAINING_P95_MS),
-                f"GRU-32 job on {TRAINING_JOB['limit']:,} reviews in-process via rnncore.worker",
+                f"GRU-32 job on {TRAINING_JOB['limit']:,} reviews in a worker process",
             )
         )
     section.metrics.update(

@@ -62,15 +62,16 @@ def main(store_path: str, sessions: int) -> dict:
         pass
     result: dict = {"rss_start_mb": round(rss_mb(), 1)}
     from rnncore.inference.predict import Predictor
+    from rnncore.inference.runs import load_network_run
     from rnncore.inference.sample import CharSampler
-    from rnncore.store import ModelStore, load_run
+    from rnncore.store import ModelStore
 
     store = ModelStore(store_path)
     loaded = []
     for info in store.list_runs():
         if info.error or info.kind not in ("sentiment", "chars"):
             continue
-        run = load_run(info)
+        run = load_network_run(info)
         if info.kind == "sentiment":
             Predictor(run).predict("a warm-up review, neither good nor bad")
         else:

@@ -44,10 +44,15 @@ def distribution_figure(chars: str, distribution: np.ndarray, chosen: str | None
     order = np.argsort(distribution)[::-1][:TOP_BARS][::-1]  # reversed: the most likely bar on top
     labels = [html.escape(readable(chars[i])) for i in order]  # plotly renders a subset of HTML
     colours = ["#ff7f0e" if chars[i] == chosen else "#4b6bfb" for i in order]
-    figure = go.Figure(go.Bar(
-        x=distribution[order], y=labels, orientation="h", marker_color=colours,
-        hovertemplate="%{y}: %{x:.1%}<extra></extra>",
-    ))
+    figure = go.Figure(
+        go.Bar(
+            x=distribution[order],
+            y=labels,
+            orientation="h",
+            marker_color=colours,
+            hovertemplate="%{y}: %{x:.1%}<extra></extra>",
+        )
+    )
     figure.update_yaxes(type="category")  # keep digits like "1" as categories, not numbers
     figure.update_xaxes(range=[0, 1], tickformat=".0%", title="probability")
     figure.update_layout(height=420, margin={"l": 20, "r": 20, "t": 10, "b": 20})
@@ -92,18 +97,28 @@ def render_quality(choice: ModelChoice, sampler, prime: str) -> None:
         columns[0].caption("This model has no recorded validation loss.")
     if len(prime) >= 2:
         nats = sampler.nats_per_char(prime)
-        columns[2].metric("Your priming text", f"{nats:.2f} nats/char", f"{nats / math.log(2):.2f} bits/char",
-                          delta_color="off", delta_arrow="off",
-                          help="How surprised the model is by the text you typed.")
+        columns[2].metric(
+            "Your priming text",
+            f"{nats:.2f} nats/char",
+            f"{nats / math.log(2):.2f} bits/char",
+            delta_color="off",
+            delta_arrow="off",
+            help="How surprised the model is by the text you typed.",
+        )
 
 
 def prime_text(sampler) -> str:
     """The priming text box; characters the model never saw are left out (and named)."""
     chars = sampler.vocabulary.chars
     default = DEFAULT_PRIME if all(c in chars for c in DEFAULT_PRIME) else ""
-    typed = st.text_area("Start the text with (priming text)", value=default, height=80, max_chars=2_000,
-                         key="generate_prime",
-                         help="The model reads this first; its hidden state then carries the 'mood' forward.")
+    typed = st.text_area(
+        "Start the text with (priming text)",
+        value=default,
+        height=80,
+        max_chars=2_000,
+        key="generate_prime",
+        help="The model reads this first; its hidden state then carries the 'mood' forward.",
+    )
     kept, dropped = sampler.vocabulary.keep_known(typed)
     if dropped:
         st.warning(f"This model has never seen these characters, so they were left out: {dropped!r}")
@@ -128,8 +143,14 @@ def render_steps(result: dict) -> None:
     """Probability bars for any generated position (the last one by default)."""
     steps, chars, text = result["steps"], result["chars"], result["text"]
     st.subheader("What the model was choosing from")
-    position = st.slider("Generated character", 1, len(steps), len(steps), key=f"position_{result['id']}",
-                         help="Slide to any position to see the alternatives the model had at that step.")
+    position = st.slider(
+        "Generated character",
+        1,
+        len(steps),
+        len(steps),
+        key=f"position_{result['id']}",
+        help="Slide to any position to see the alternatives the model had at that step.",
+    )
     step = steps[position - 1]
     before = result["prime"] + text[: position - 1]
     left, right = st.columns([3, 2])
@@ -137,17 +158,21 @@ def render_steps(result: dict) -> None:
         st.plotly_chart(distribution_figure(chars, step.distribution, step.char), key="position_bars")
     with right:
         context = html.escape(before[-120:])
-        st.html(f'<div style="font-family:monospace;white-space:pre-wrap">…{context}'
-                f'<span style="background:#ff7f0e;color:white;padding:0 2px">{html.escape(step.char)}</span></div>'
-                f'<p style="font-size:0.85em;color:#666">Picked <b>{html.escape(readable(step.char))}</b> with '
-                f'probability {step.probability:.1%}. The orange bar is the character that was drawn.</p>')
+        st.html(
+            f'<div style="font-family:monospace;white-space:pre-wrap">…{context}'
+            f'<span style="background:#ff7f0e;color:white;padding:0 2px">{html.escape(step.char)}</span></div>'
+            f'<p style="font-size:0.85em;color:#666">Picked <b>{html.escape(readable(step.char))}</b> with '
+            f"probability {step.probability:.1%}. The orange bar is the character that was drawn.</p>"
+        )
 
 
 def render_temperatures(sampler, prime: str, seed: int, top_k: int) -> None:
     """The same seed at three temperatures, side by side."""
     st.subheader("Temperature side by side")
-    st.caption("Same model, same priming text, same seed: only the temperature changes. Low = safe and "
-               "repetitive; high = adventurous and misspelled.")
+    st.caption(
+        "Same model, same priming text, same seed: only the temperature changes. Low = safe and "
+        "repetitive; high = adventurous and misspelled."
+    )
     if st.button("Generate at 0.2 / 0.8 / 1.2", key="compare_temperatures"):
         st.session_state["temperature_texts"] = {
             t: "".join(s.char for s in sampler.generate(prime, COMPARE_LENGTH, t, top_k, False, seed))
@@ -166,25 +191,43 @@ def render_generator(choice: ModelChoice) -> None:
     prime = prime_text(sampler)
     columns = st.columns(5)
     length = columns[0].slider("Length", 10, MAX_LENGTH, 300, 10, key="generate_length")
-    temperature = columns[1].slider("Temperature", 0.05, 2.0, 0.8, 0.05, key="generate_temperature",
-                                    help="Divides the logits before softmax: < 1 sharpens, > 1 flattens.")
-    top_k = columns[2].number_input("Top-k (0 = off)", 0, sampler.vocabulary.size, 0, key="generate_top_k",
-                                    help="Only the k most likely characters may be drawn.")
-    seed = columns[3].number_input("Seed", 0, 2**31 - 1, 1, key="generate_seed",
-                                   help="The same seed and settings always give the same text.")
+    temperature = columns[1].slider(
+        "Temperature",
+        0.05,
+        2.0,
+        0.8,
+        0.05,
+        key="generate_temperature",
+        help="Divides the logits before softmax: < 1 sharpens, > 1 flattens.",
+    )
+    top_k = columns[2].number_input(
+        "Top-k (0 = off)",
+        0,
+        sampler.vocabulary.size,
+        0,
+        key="generate_top_k",
+        help="Only the k most likely characters may be drawn.",
+    )
+    seed = columns[3].number_input(
+        "Seed", 0, 2**31 - 1, 1, key="generate_seed", help="The same seed and settings always give the same text."
+    )
     greedy = columns[4].toggle("Greedy", key="generate_greedy", help="Always take the most likely character.")
     render_quality(choice, sampler, prime)
 
     clicked = st.button("Generate", type="primary", key="generate_button")
     text_slot, bars_slot = st.empty(), st.empty()
     if clicked:
-        settings = dict(length=int(length), temperature=float(temperature), top_k=int(top_k), greedy=greedy,
-                        seed=int(seed))
+        settings = dict(
+            length=int(length), temperature=float(temperature), top_k=int(top_k), greedy=greedy, seed=int(seed)
+        )
         steps = stream_generation(sampler, prime, settings, text_slot, bars_slot)
         bars_slot.empty()
         st.session_state["generation"] = {
             "id": st.session_state.get("generation", {}).get("id", 0) + 1,
-            "model": choice.key, "prime": prime, "steps": steps, "chars": sampler.vocabulary.chars,
+            "model": choice.key,
+            "prime": prime,
+            "steps": steps,
+            "chars": sampler.vocabulary.chars,
             "text": "".join(step.char for step in steps),
         }
     result = st.session_state.get("generation")
@@ -199,8 +242,7 @@ def corpus_from_form():
     """(corpus key for the config, CharCorpus or None) from the corpus choice; raises clear errors."""
     from rnncore.data.corpus import decode_user_bytes, text_corpus
 
-    choice = st.radio("Learn from", ["Shakespeare", "IMDB reviews", "My own text"], horizontal=True,
-                      key="train_corpus")
+    choice = st.radio("Learn from", ["Shakespeare", "IMDB reviews", "My own text"], horizontal=True, key="train_corpus")
     if choice == "Shakespeare":
         return "shakespeare", None
     if choice == "IMDB reviews":
@@ -218,14 +260,17 @@ def start_training(corpus_key: str, make_corpus, settings: dict, name: str) -> N
     from rnncore.config import RunConfig
     from rnncore.data.datasets import prepare_chars
 
-    config = RunConfig(task="chars", corpus=corpus_key, embed_dim=32, batch_size=64, learning_rate=0.003,
-                       patience=2, **settings)
+    config = RunConfig(
+        task="chars", corpus=corpus_key, embed_dim=32, batch_size=64, learning_rate=0.003, patience=2, **settings
+    )
     data = None
     if make_corpus:
         with st.spinner("Preparing the text …"):
             data = prepare_chars(config, make_corpus())
     job = submit_training(
-        config, label=f"{settings['cell']} on {corpus_key}", save_name=name or f"{corpus_key}-{settings['cell']}",
+        config,
+        label=f"{settings['cell']} on {corpus_key}",
+        save_name=name or f"{corpus_key}-{settings['cell']}",
         data=data,
     )
     st.session_state["generate_job"] = job.id
@@ -246,17 +291,26 @@ def job_progress(job_id: int) -> None:
     epoch = job.last_event("epoch")
     if batch:
         loss = batch.metrics.get("loss")
-        st.progress(batch.progress, text=f"Epoch {batch.epoch}/{batch.epochs} · batch {batch.batch}/{batch.batches}"
-                    + (f" · loss {loss:.3f} nats/char" if loss is not None else "")
-                    + f" · about {batch.eta_seconds:.0f} s left")
+        st.progress(
+            batch.progress,
+            text=f"Epoch {batch.epoch}/{batch.epochs} · batch {batch.batch}/{batch.batches}"
+            + (f" · loss {loss:.3f} nats/char" if loss is not None else "")
+            + f" · about {batch.eta_seconds:.0f} s left",
+        )
     elif job.status == "running":
         last = job.last_event()
         st.progress(0.0, text=last.message if last and last.message else "Starting …")
     if epoch and "val_loss" in epoch.metrics:
-        st.caption(f"After epoch {epoch.epoch}: validation loss {epoch.metrics['val_loss']:.3f} nats/char "
-                   f"({epoch.metrics['val_loss'] / math.log(2):.2f} bits/char).")
-    st.button("Stop training", key="stop_training", on_click=job.cancel,
-              help="Stops after the current batch and keeps the best weights so far.")
+        st.caption(
+            f"After epoch {epoch.epoch}: validation loss {epoch.metrics['val_loss']:.3f} nats/char "
+            f"({epoch.metrics['val_loss'] / math.log(2):.2f} bits/char)."
+        )
+    st.button(
+        "Stop training",
+        key="stop_training",
+        on_click=job.cancel,
+        help="Stops after the current batch and keeps the best weights so far.",
+    )
 
 
 def render_finished_job(job) -> None:
@@ -277,8 +331,11 @@ def render_training() -> None:
     """Train a small character model on Shakespeare, IMDB text or the student's own text."""
     limits = classroom_limits()
     if not limits.training_enabled:
-        st.info("Training is switched off on this server by the teacher (RNNCORE_TRAINING=off). "
-                "You can still generate with the models above.", icon="🔒")
+        st.info(
+            "Training is switched off on this server by the teacher (RNNCORE_TRAINING=off). "
+            "You can still generate with the models above.",
+            icon="🔒",
+        )
         return
     job_id = st.session_state.get("generate_job")
     job = job_pool().get(job_id) if job_id else None
@@ -293,11 +350,17 @@ def render_training() -> None:
     units = columns[1].select_slider("Units", [32, 64, 128, 256], 128, key="train_units")
     max_epochs = min(10, limits.max_epochs)
     epochs = columns[2].slider("Epochs", 1, max_epochs, min(3, max_epochs), key="train_epochs")
-    seq_len = columns[3].select_slider("Sequence length", [50, 100, 200], 100, key="train_seq_len",
-                                       help="Characters per training window (how far back gradients reach).")
+    seq_len = columns[3].select_slider(
+        "Sequence length",
+        [50, 100, 200],
+        100,
+        key="train_seq_len",
+        help="Characters per training window (how far back gradients reach).",
+    )
     name = st.text_input("Name for the model", value=f"{corpus_key}-{cell}-{units}", key="train_name")
-    st.caption("A few minutes on a shared server. You can keep using the app; the job keeps running if you "
-               "leave this page.")
+    st.caption(
+        "A few minutes on a shared server. You can keep using the app; the job keeps running if you leave this page."
+    )
     if st.button("Start training", key="train_start", type="primary"):
         settings = dict(cell=cell, units=int(units), epochs=int(epochs), seq_len=int(seq_len))
         try:
@@ -309,8 +372,10 @@ def render_training() -> None:
 def main() -> None:
     """Render the Generate page."""
     st.title("Generate: writing one character at a time")
-    st.markdown("A character-level RNN reads text and predicts the **next character**. To write, it draws a "
-                "character from that prediction, feeds it back in, and repeats.")
+    st.markdown(
+        "A character-level RNN reads text and predicts the **next character**. To write, it draws a "
+        "character from that prediction, feeds it back in, and repeats."
+    )
     choices = model_choices("chars")
     if choices:
         choice = pick_model(choices)

@@ -13,14 +13,26 @@ from rnncore.paths import data_dir
 from ui.common import ModelChoice, broken_runs, model_choices, show_error
 
 PAGE_GUIDE = [
-    ("Concepts", "What a recurrent cell does: the hidden state, LSTM / GRU gates, and why vanishing "
-     "gradients make plain RNNs forget — with live numbers from real models."),
-    ("Train", "Train a SimpleRNN, LSTM or GRU on IMDB movie reviews with your own settings, watch the loss "
-     "fall, and compare your run with your classmates'."),
-    ("Predict", "Type a review and watch P(positive) change word by word: which words mattered, what the "
-     "model actually sees, and how negation (\"not bad\") trips models up."),
-    ("Generate", "Let a character-level model write Shakespeare one letter at a time; play with temperature "
-     "and see the probabilities behind every choice."),
+    (
+        "Concepts",
+        "What a recurrent cell does: the hidden state, LSTM / GRU gates, and why vanishing "
+        "gradients make plain RNNs forget — with live numbers from real models.",
+    ),
+    (
+        "Train",
+        "Train a SimpleRNN, LSTM or GRU on IMDB movie reviews with your own settings, watch the loss "
+        "fall, and compare your run with your classmates'.",
+    ),
+    (
+        "Predict",
+        "Type a review and watch P(positive) change word by word: which words mattered, what the "
+        'model actually sees, and how negation ("not bad") trips models up.',
+    ),
+    (
+        "Generate",
+        "Let a character-level model write Shakespeare one letter at a time; play with temperature "
+        "and see the probabilities behind every choice.",
+    ),
 ]
 
 
@@ -42,28 +54,35 @@ def _model_table(choices: list[ModelChoice]) -> pd.DataFrame:
         cell = str(config.get("cell", "?")).upper()
         if config.get("bidirectional"):
             cell = f"bidirectional {cell}"
-        rows.append({
-            "model": choice.run.name,
-            "from": "shipped with the app" if choice.source == "shipped" else "trained by the class",
-            "cell": f"{cell}, {config.get('units', '?')} units",
-            "quality": _metric_text(choice),
-        })
+        rows.append(
+            {
+                "model": choice.run.name,
+                "from": "shipped with the app" if choice.source == "shipped" else "trained by the class",
+                "cell": f"{cell}, {config.get('units', '?')} units",
+                "quality": _metric_text(choice),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def render_models() -> None:
     """The ready (and broken) models of both kinds."""
     st.header("Models ready to use")
-    for kind, title, page in (("sentiment", "Sentiment (review → positive / negative)", "Predict"),
-                              ("chars", "Characters (text generation)", "Generate")):
+    for kind, title, page in (
+        ("sentiment", "Sentiment (review → positive / negative)", "Predict"),
+        ("chars", "Characters (text generation)", "Generate"),
+    ):
         st.subheader(title)
         choices = model_choices(kind)
         if choices:
             st.dataframe(_model_table(choices), hide_index=True)
             st.caption(f"Use them on the **{page}** page.")
         else:
-            st.info(f"No {kind} model yet — train one on the **{'Train' if kind == 'sentiment' else 'Generate'}** "
-                    "page. Pretrained models normally ship in `models/`.", icon="ℹ️")
+            st.info(
+                f"No {kind} model yet — train one on the **{'Train' if kind == 'sentiment' else 'Generate'}** "
+                "page. Pretrained models normally ship in `models/`.",
+                icon="ℹ️",
+            )
     broken = broken_runs()
     if broken:
         with st.expander(f"{len(broken)} model folder(s) could not be used"):

@@ -62,13 +62,21 @@ def set_review(text: str) -> None:
 
 def review_input() -> str:
     """The review box: st_keyup (updates as you type) or a plain text area for long reviews."""
-    long_mode = st.toggle("Long review (plain text box, press Ctrl+Enter to update)", key="predict_long",
-                          on_change=lambda: set_review(st.session_state["review_text"]))
+    long_mode = st.toggle(
+        "Long review (plain text box, press Ctrl+Enter to update)",
+        key="predict_long",
+        on_change=lambda: set_review(st.session_state["review_text"]),
+    )
     if long_mode:
         text = st.text_area("Review", value=st.session_state["review_text"], height=180, key=_input_key("area"))
     else:
-        text = st_keyup("Review — the prediction updates as you type", value=st.session_state["review_text"],
-                        debounce=300, key=_input_key("keyup"), placeholder="Type a movie review …")
+        text = st_keyup(
+            "Review — the prediction updates as you type",
+            value=st.session_state["review_text"],
+            debounce=300,
+            key=_input_key("keyup"),
+            placeholder="Type a movie review …",
+        )
     st.session_state["review_text"] = text or ""
     return st.session_state["review_text"]
 
@@ -76,18 +84,20 @@ def review_input() -> str:
 # --- figures and HTML ---------------------------------------------------------------------------------
 def gauge_figure(probability: float) -> go.Figure:
     """A 0–100 % gauge of P(positive) with the 50 % decision line."""
-    figure = go.Figure(go.Indicator(
-        mode="gauge+number",
-        value=probability * 100,
-        number={"suffix": "%", "valueformat": ".1f"},
-        title={"text": "P(positive)"},
-        gauge={
-            "axis": {"range": [0, 100]},
-            "bar": {"color": "#2e7d32" if probability >= 0.5 else "#c62828"},
-            "steps": [{"range": [0, 50], "color": "#fdecea"}, {"range": [50, 100], "color": "#e8f5e9"}],
-            "threshold": {"line": {"color": "black", "width": 3}, "value": 50},
-        },
-    ))
+    figure = go.Figure(
+        go.Indicator(
+            mode="gauge+number",
+            value=probability * 100,
+            number={"suffix": "%", "valueformat": ".1f"},
+            title={"text": "P(positive)"},
+            gauge={
+                "axis": {"range": [0, 100]},
+                "bar": {"color": "#2e7d32" if probability >= 0.5 else "#c62828"},
+                "steps": [{"range": [0, 50], "color": "#fdecea"}, {"range": [50, 100], "color": "#e8f5e9"}],
+                "threshold": {"line": {"color": "black", "width": 3}, "value": 50},
+            },
+        )
+    )
     figure.update_layout(height=240, margin={"l": 30, "r": 40, "t": 50, "b": 10})
     return figure
 
@@ -96,10 +106,16 @@ def trajectory_figure(words: list[str], probabilities: np.ndarray) -> go.Figure:
     """P(positive) after each word, with the words on hover (and as ticks when there are few)."""
     steps = list(range(1, len(words) + 1))
     safe = [html.escape(word) for word in words]  # plotly renders a subset of HTML in labels
-    figure = go.Figure(go.Scatter(
-        x=steps, y=probabilities, mode="lines+markers", customdata=safe, connectgaps=True,
-        hovertemplate="after “%{customdata}”<br>P(positive) = %{y:.2f}<extra></extra>",
-    ))
+    figure = go.Figure(
+        go.Scatter(
+            x=steps,
+            y=probabilities,
+            mode="lines+markers",
+            customdata=safe,
+            connectgaps=True,
+            hovertemplate="after “%{customdata}”<br>P(positive) = %{y:.2f}<extra></extra>",
+        )
+    )
     figure.add_hline(y=0.5, line_dash="dash", line_color="grey", annotation_text="undecided (0.5)")
     figure.update_yaxes(range=[0, 1], title="P(positive)")
     if len(words) <= 40:
@@ -135,11 +151,15 @@ def tokens_html(tokens: list, maxlen: int) -> str:
         if token.truncated:
             return f'<span style="color:#999;text-decoration:line-through;margin:2px">{word}</span>'
         if token.oov:
-            return (f'<span title="not in the vocabulary: the model sees &lt;unk&gt;" style="background:#fff3cd;'
-                    f'border:1px dashed #c90;padding:1px 4px;margin:2px;border-radius:4px;display:inline-block">'
-                    f'{word} → &lt;unk&gt;</span>')
-        return (f'<span title="id {token.token_id}" style="background:#eef2ff;padding:1px 4px;margin:2px;'
-                f'border-radius:4px;display:inline-block">{word}</span>')
+            return (
+                f'<span title="not in the vocabulary: the model sees &lt;unk&gt;" style="background:#fff3cd;'
+                f'border:1px dashed #c90;padding:1px 4px;margin:2px;border-radius:4px;display:inline-block">'
+                f"{word} → &lt;unk&gt;</span>"
+            )
+        return (
+            f'<span title="id {token.token_id}" style="background:#eef2ff;padding:1px 4px;margin:2px;'
+            f'border-radius:4px;display:inline-block">{word}</span>'
+        )
 
     before = tokens and tokens[0].truncated  # 'pre' truncation cuts the start, 'post' the end
     cut_part = " ".join(chip(token) for token in shown_cut)
@@ -147,8 +167,10 @@ def tokens_html(tokens: list, maxlen: int) -> str:
         cut_part += f' <span style="color:#999">… and {len(cut) - len(shown_cut):,} more cut</span>'
     kept_part = " ".join(chip(token) for token in kept)
     parts = [cut_part, kept_part] if before else [kept_part, cut_part]
-    legend = (f'<div style="font-size:0.8em;color:#666">{len(kept)} of at most {maxlen} words read · '
-              f'{sum(t.oov for t in kept)} unknown · {len(cut):,} cut off</div>')
+    legend = (
+        f'<div style="font-size:0.8em;color:#666">{len(kept)} of at most {maxlen} words read · '
+        f"{sum(t.oov for t in kept)} unknown · {len(cut):,} cut off</div>"
+    )
     return f'<div style="line-height:2">{" ".join(p for p in parts if p)}</div>{legend}'
 
 
@@ -156,14 +178,24 @@ def heatmap_figure(words: list[str], hidden: np.ndarray, bidirectional: bool) ->
     """Hidden state of the last layer: one row per unit, one column per word."""
     units = hidden.shape[1]
     half = units // 2
-    names = ([f"→ {n}" for n in range(half)] + [f"← {n}" for n in range(half)] if bidirectional
-             else [f"unit {n}" for n in range(units)])
+    names = (
+        [f"→ {n}" for n in range(half)] + [f"← {n}" for n in range(half)]
+        if bidirectional
+        else [f"unit {n}" for n in range(units)]
+    )
     safe = [html.escape(word) for word in words]
-    figure = go.Figure(go.Heatmap(
-        z=hidden.T, x=list(range(1, len(words) + 1)), y=names, customdata=[safe] * units,
-        colorscale="RdBu", zmid=0, colorbar={"title": "value"},
-        hovertemplate="%{y} after “%{customdata}”: %{z:.2f}<extra></extra>",
-    ))
+    figure = go.Figure(
+        go.Heatmap(
+            z=hidden.T,
+            x=list(range(1, len(words) + 1)),
+            y=names,
+            customdata=[safe] * units,
+            colorscale="RdBu",
+            zmid=0,
+            colorbar={"title": "value"},
+            hovertemplate="%{y} after “%{customdata}”: %{z:.2f}<extra></extra>",
+        )
+    )
     if len(words) <= 40:
         figure.update_xaxes(tickvals=list(range(1, len(words) + 1)), ticktext=safe, tickangle=-45)
     figure.update_layout(height=min(900, 120 + 8 * units), margin={"l": 20, "r": 20, "t": 20, "b": 20})
@@ -177,19 +209,30 @@ def render_verdict(predictor, text: str) -> None:
     left, right = st.columns([2, 3])
     left.plotly_chart(gauge_figure(prediction.probability), key="gauge")
     emoji = "🙂" if prediction.label == "positive" else "🙁"
-    right.metric("Verdict", f"{emoji} {prediction.label}", f"P(positive) = {prediction.probability:.3f}",
-                 delta_color="off", delta_arrow="off")
+    right.metric(
+        "Verdict",
+        f"{emoji} {prediction.label}",
+        f"P(positive) = {prediction.probability:.3f}",
+        delta_color="off",
+        delta_arrow="off",
+    )
     confidence = abs(prediction.probability - 0.5) * 2
-    right.caption("How sure: " + ("very" if confidence > 0.8 else "fairly" if confidence > 0.4 else "not very")
-                  + f" ({confidence:.0%} of the way from undecided to certain).")
+    right.caption(
+        "How sure: "
+        + ("very" if confidence > 0.8 else "fairly" if confidence > 0.4 else "not very")
+        + f" ({confidence:.0%} of the way from undecided to certain)."
+    )
     if len(text) > MAX_REVIEW_CHARS:
         right.warning(f"Your review has {len(text):,} characters; only the first {MAX_REVIEW_CHARS:,} were read.")
     tokens = predictor.tokens(text)
     cut = sum(token.truncated for token in tokens)
     if cut:
         side = "first" if predictor.config.truncating == "pre" else "last"
-        right.info(f"The model reads at most {predictor.config.maxlen} words, so the {side} {cut:,} words "
-                   "were cut (see *What the model sees*).", icon="✂️")
+        right.info(
+            f"The model reads at most {predictor.config.maxlen} words, so the {side} {cut:,} words "
+            "were cut (see *What the model sees*).",
+            icon="✂️",
+        )
 
 
 @st.cache_data(max_entries=32, show_spinner="Re-reading the review word by word …")
@@ -213,8 +256,10 @@ def word_view_on_demand(predictor, model_key: str, text: str, view: str) -> tupl
         return word_view(model_key, text, view, predictor)
     ready = st.session_state.get(f"confirmed_{view}") == (model_key, hash(text))
     if not ready:
-        st.info("This review is long, so this view takes a few seconds: the model re-reads the review once "
-                "per word.", icon="⏱️")
+        st.info(
+            "This review is long, so this view takes a few seconds: the model re-reads the review once per word.",
+            icon="⏱️",
+        )
         if st.button("Compute it", key=f"compute_{view}"):
             st.session_state[f"confirmed_{view}"] = (model_key, hash(text))
             ready = True
@@ -228,9 +273,12 @@ def render_details(predictor, model_key: str, text: str) -> None:
         view = word_view_on_demand(predictor, model_key, text, "trajectory")
         if view is not None and view[0]:
             st.plotly_chart(trajectory_figure([t.text for t in view[0]], view[1]), key="trajectory")
-            how = ("A bidirectional model also reads backwards, so each point re-reads the review up to that word."
-                   if predictor.config.bidirectional else "The verdict the model would give had the review ended "
-                   "at that word. Watch what happens at *not* and *but*.")
+            how = (
+                "A bidirectional model also reads backwards, so each point re-reads the review up to that word."
+                if predictor.config.bidirectional
+                else "The verdict the model would give had the review ended "
+                "at that word. Watch what happens at *not* and *but*."
+            )
             st.caption(how)
         elif view is not None:
             st.info("None of these characters form words the model can read.")
@@ -238,19 +286,25 @@ def render_details(predictor, model_key: str, text: str) -> None:
         view = word_view_on_demand(predictor, model_key, text, "attribution")
         if view is not None:
             st.html(attribution_html([t.text for t in view[0]], view[1]))
-        st.caption("Green words pushed the verdict towards positive, red towards negative: each word is replaced by "
-                   "<unk> in turn and the change in P(positive) measured (hover for the number).")
+        st.caption(
+            "Green words pushed the verdict towards positive, red towards negative: each word is replaced by "
+            "<unk> in turn and the change in P(positive) measured (hover for the number)."
+        )
     with tabs[2]:
         st.html(tokens_html(predictor.tokens(text), predictor.config.maxlen))
-        st.caption("Lower-case words without punctuation (only ! and ? are kept). Words outside the "
-                   f"{predictor.vocabulary.size:,}-entry vocabulary all become the same <unk> token.")
+        st.caption(
+            "Lower-case words without punctuation (only ! and ? are kept). Words outside the "
+            f"{predictor.vocabulary.size:,}-entry vocabulary all become the same <unk> token."
+        )
     with tabs[3]:
         tokens, internals = predictor.internals(text)
         hidden = internals.hidden[-1][0][-MAX_HEATMAP_WORDS:]
         words = [t.text for t in tokens][-MAX_HEATMAP_WORDS:] or ["<unk>"]
         st.plotly_chart(heatmap_figure(words, hidden, predictor.config.bidirectional), key="heatmap")
-        st.caption("Each column is the hidden state (last layer) after reading that word, each row one unit. "
-                   "Units that change colour at *not* or *but* are tracking something useful.")
+        st.caption(
+            "Each column is the hidden state (last layer) after reading that word, each row one unit. "
+            "Units that change colour at *not* or *but* are tracking something useful."
+        )
 
 
 def render_comparison(text: str, choices: list[ModelChoice]) -> None:
@@ -259,17 +313,26 @@ def render_comparison(text: str, choices: list[ModelChoice]) -> None:
     for choice in choices:
         try:
             probability = load_predictor(choice).predict(text).probability
-            rows.append({"model": choice.label, "P(positive)": round(probability, 4),
-                         "verdict": "positive" if probability >= 0.5 else "negative"})
+            rows.append(
+                {
+                    "model": choice.label,
+                    "P(positive)": round(probability, 4),
+                    "verdict": "positive" if probability >= 0.5 else "negative",
+                }
+            )
         except Exception as error:  # one broken model must not hide the others
             rows.append({"model": choice.label, "P(positive)": None, "verdict": f"could not load: {error}"})
     table = pd.DataFrame(rows)
     st.dataframe(table, hide_index=True)
     usable = table.dropna(subset=["P(positive)"])
-    figure = go.Figure(go.Bar(
-        x=usable["P(positive)"], y=[html.escape(m) for m in usable["model"]], orientation="h",
-        marker_color=["#2e7d32" if p >= 0.5 else "#c62828" for p in usable["P(positive)"]],
-    ))
+    figure = go.Figure(
+        go.Bar(
+            x=usable["P(positive)"],
+            y=[html.escape(m) for m in usable["model"]],
+            orientation="h",
+            marker_color=["#2e7d32" if p >= 0.5 else "#c62828" for p in usable["P(positive)"]],
+        )
+    )
     figure.add_vline(x=0.5, line_dash="dash", line_color="grey")
     figure.update_xaxes(range=[0, 1], title="P(positive)")
     figure.update_layout(height=100 + 40 * len(usable), margin={"l": 20, "r": 20, "t": 20, "b": 20})
@@ -308,8 +371,9 @@ def parse_batch_csv(data: bytes, name: str = "the CSV file") -> list[str]:
     columns = {str(column).strip().lower(): column for column in frame.columns}
     if "text" not in columns:
         found = ", ".join(repr(str(column)) for column in frame.columns) or "none"
-        raise RnncoreError(f"{name} has no 'text' column (columns found: {found}). Put one review per row in a "
-                           "column named text.")
+        raise RnncoreError(
+            f"{name} has no 'text' column (columns found: {found}). Put one review per row in a column named text."
+        )
     return [value for value in frame[columns["text"]].astype(str) if value.strip()]
 
 
@@ -337,22 +401,32 @@ def render_batch(choice: ModelChoice) -> None:
         st.caption("Paste reviews or upload a CSV to score them all at once.")
         return
     if len(texts) > MAX_BATCH_ROWS:
-        st.warning(f"{len(texts):,} reviews given; only the first {MAX_BATCH_ROWS:,} are scored here "
-                   "(use `python -m rnncore predict` for more).")
+        st.warning(
+            f"{len(texts):,} reviews given; only the first {MAX_BATCH_ROWS:,} are scored here "
+            "(use `python -m rnncore predict` for more)."
+        )
         texts = texts[:MAX_BATCH_ROWS]
     if st.button(f"Predict all {len(texts):,}", key="batch_run", type="primary"):
         with st.spinner("Scoring …"):
             predictions = load_predictor(choice).predict_batch(texts)
-        st.session_state["batch_result"] = pd.DataFrame({
-            "text": texts,
-            "probability": [round(p.probability, 4) for p in predictions],
-            "label": [p.label for p in predictions],
-        })
+        st.session_state["batch_result"] = pd.DataFrame(
+            {
+                "text": texts,
+                "probability": [round(p.probability, 4) for p in predictions],
+                "label": [p.label for p in predictions],
+            }
+        )
     result = st.session_state.get("batch_result")
     if result is not None:
         st.dataframe(result, hide_index=True)
-        st.download_button("Download CSV", result.to_csv(index=False).encode("utf-8"), "predictions.csv",
-                           "text/csv", key="batch_download", on_click="ignore")
+        st.download_button(
+            "Download CSV",
+            result.to_csv(index=False).encode("utf-8"),
+            "predictions.csv",
+            "text/csv",
+            key="batch_download",
+            on_click="ignore",
+        )
 
 
 def main() -> None:
@@ -364,12 +438,18 @@ def main() -> None:
         return
     _init_state()
     labels = [choice.label for choice in choices]
-    label = st.selectbox("Model", labels, key="predict_model",
-                         help="Shipped models come with the app; class models were trained on the Train page.")
+    label = st.selectbox(
+        "Model",
+        labels,
+        key="predict_model",
+        help="Shipped models come with the app; class models were trained on the Train page.",
+    )
     choice = choices[labels.index(label)] if label in labels else choices[0]
     config = choice.run.info.get("config", {})
-    st.caption(f"{'Bidirectional ' if config.get('bidirectional') else ''}{str(config.get('cell', '')).upper()}, "
-               f"{config.get('units', '?')} units, reads at most {config.get('maxlen', '?')} words.")
+    st.caption(
+        f"{'Bidirectional ' if config.get('bidirectional') else ''}{str(config.get('cell', '')).upper()}, "
+        f"{config.get('units', '?')} units, reads at most {config.get('maxlen', '?')} words."
+    )
     live_section(choice, choices)
     with st.expander("Many reviews at once (batch mode)"):
         render_batch(choice)

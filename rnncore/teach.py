@@ -1,8 +1,8 @@
 """Small teaching computations for the Concepts and Train pages: a hand-sized RNN in NumPy, the
-per-layer parameter formula, gradient norms through time (TensorFlow, imported lazily), what padding
-and truncation do to a review, embedding neighbours, a training-time estimate and equivalent Keras code.
+per-layer parameter formula, what padding and truncation do to a review, embedding neighbours, a
+training-time estimate and equivalent Keras code. (Gradients through time: rnncore/gradients.py.)
 
-Nothing here imports streamlit, and nothing imports TensorFlow at module import time.
+NumPy only: nothing here imports streamlit or TensorFlow.
 """
 
 from __future__ import annotations
@@ -103,91 +103,6 @@ def parameter_rows(config: RunConfig, vocab_size: int) -> list[dict]:
     )
     assert sum(row["parameters"] for row in rows) == count_parameters(config, vocab_size)
     return rows
-
-
-# ---------------------------------------------------------------- gradients through time
-
-
-def _cell(cell: str, units: int, seed: int):
-    from rnncore.training.tf_setup import keras_module
-
-    keras = keras_module()
-    cls = {"simplernn": keras.layers.SimpleRNNCell, "lstm": keras.layers.LSTMCell, "gru": keras.layers.GRUCell}[cell]
-    return cls(
-        units,
-        kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
-        recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 1),
-    )
-
-
-def gradient_lab(
-    cell: str,
-    steps: int = 50,
-    units: int = 16,
-    recurrent_scale: float = 1.0,
-    seed: int = 0,
-    gate_bias: float = 0.0,
-    input_dim: int = 8,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(norms, kernel_gradient): norms[d] = Frobenius norm of the Jacobian dh_T/dh_{T-d} for d = 0..steps-1
-    (d = 0 is the identity), for a freshly initialised cell whose recurrent kernel is multiplied by
-    `recurrent_scale`, on a fixed random input sequence; kernel_gradient is d(sum h_T)/d(recurrent kernel),
-    flattened (the vector that clipnorm would clip). `gate_bias` is added to the LSTM forget-gate or GRU
-    update-gate bias: a large value imitates a trained cell that has learned to keep its memory."""
-    import tensorflow as tf
-
-    if cell not in GATES_PER_CELL:
-        raise ValueError(f"cell must be one of {', '.join(GATES_PER_CELL)}")
-    rng = np.random.default_rng(seed)
-    xs = tf.constant(rng.normal(0, 1, (1, steps, input_dim)), tf.float32)
-    rnn_cell = _cell(cell, units, seed)
-    rnn_cell.build((1, input_dim))
-    rnn_cell.recurrent_kernel.assign(rnn_cell.recurrent_kernel * recurrent_scale)
-    if gate_bias and cell != "simplernn":
-        bias = rnn_cell.bias.numpy()
-        keep = slice(units, 2 * units) if cell == "lstm" else slice(0, units)  # LSTM i f c o; GRU z r h
-        if bias.ndim == 2:
-            bias[0, keep] += gate_bias  # GRU reset_after: row 0 is the input bias
-        else:
-            bias[keep] += gate_bias
-        rnn_cell.bias.assign(bias)
-    with tf.GradientTape(persistent=True) as tape:
-        state = [tf.zeros((1, units))] * (2 if cell == "lstm" else 1)
-        hs = []
-        for t in range(steps):
-            state = [tf.identity(s) for s in state]
-            hs.append(state[0])  # h_{t} before step t+1 reads it (h_0 .. h_{T-1})
-            _, state = rnn_cell(xs[:, t], state)
-            state = list(state) if isinstance(state, (list, tuple)) else [state]
-        h_last = state[0]
-        total = tf.reduce_sum(h_last)
-        targets = [h_last[0, unit] for unit in range(units)]  # sliced inside the tape, so it is recorded
-    kernel_gradient = tape.gradient(total, rnn_cell.recurrent_kernel).numpy().reshape(-1)
-    squared = np.zeros(steps)
-    for target in targets:
-        grads = tape.gradient(target, hs, unconnected_gradients=tf.UnconnectedGradients.ZERO)
-        squared += np.array([float(tf.reduce_sum(g * g)) for g in grads])
-    del tape
-    # hs[k] is h_k and h_last is h_T with T = steps, so distance T - k
-    norms = np.empty(steps)
-    norms[0] = np.sqrt(units)
-    norms[1:] = np.sqrt(squared[::-1][: steps - 1])
-    return norms, kernel_gradient
-
-
-def gradient_norms_over_time(
-    cell: str, steps: int = 50, units: int = 16, recurrent_scale: float = 1.0, seed: int = 0, gate_bias: float = 0.0
-) -> np.ndarray:
-    """||dh_T/dh_{T-d}|| for d = 0..steps-1 (see gradient_lab)."""
-    return gradient_lab(cell, steps, units, recurrent_scale, seed, gate_bias)[0]
-
-
-def clip_by_norm(gradient: np.ndarray, clipnorm: float) -> np.ndarray:
-    """What Keras's clipnorm does to one gradient: rescale it to norm `clipnorm` if it is longer."""
-    norm = float(np.linalg.norm(gradient))
-    if clipnorm <= 0 or norm <= clipnorm:
-        return gradient
-    return gradient * (clipnorm / norm)
 
 
 # ---------------------------------------------------------------- padding, truncation, embeddings

@@ -12,8 +12,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
-HOME, PREDICT, GENERATE, APP = (str(ROOT / p) for p in ("pages/home.py", "pages/predict.py", "pages/generate.py",
-                                                      "app.py"))
+HOME, PREDICT, GENERATE, APP = (
+    str(ROOT / p) for p in ("pages/home.py", "pages/predict.py", "pages/generate.py", "app.py")
+)
 TIMEOUT = 120  # the first model load imports TensorFlow (seconds on a busy 2-core machine)
 
 
@@ -68,8 +69,14 @@ def test_home_never_imports_tensorflow(shipped):
         "assert not at.exception, at.exception\n"
         "print('TF' if any(m == 'tensorflow' or m.startswith('tensorflow.') for m in sys.modules) else 'NO-TF')\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().endswith("NO-TF")
 

@@ -335,8 +335,9 @@ def test_out_with_a_dotted_name_is_refused_before_training(tmp_path):
 
 def test_out_that_exists_is_refused(tmp_path):
     (tmp_path / "taken").mkdir()
-    assert_bad_input(cli("train", "sentiment", "--limit", "40", "--epochs", "1", "--out", str(tmp_path / "taken")),
-                     "already exists")
+    assert_bad_input(
+        cli("train", "sentiment", "--limit", "40", "--epochs", "1", "--out", str(tmp_path / "taken")), "already exists"
+    )
 
 
 @pytest.mark.parametrize("review", ["", "   \n\t"])

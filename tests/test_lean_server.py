@@ -50,7 +50,11 @@ def test_every_page_a_prediction_and_a_generation_without_tensorflow(tmp_path):
         "RNNCORE_STORE_DIR": str(tmp_path / "class_models"),
     }
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(ROOT)], cwd=ROOT, env=environment, capture_output=True, text=True,
+        [sys.executable, "-c", SCRIPT, str(ROOT)],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
         timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]

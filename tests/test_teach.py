@@ -1,4 +1,4 @@
-"""Teaching computations: hand RNN, parameter formula, gradients through time, padding view, Keras code."""
+"""Teaching computations: hand RNN, parameter formula, padding view, Keras code."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ import pytest
 from rnncore.architecture import count_parameters
 from rnncore.config import RunConfig
 from rnncore.teach import (
-    clip_by_norm,
     estimate_seconds,
-    gradient_norms_over_time,
     keras_code,
     nearest_words,
     pad_view,
@@ -58,21 +56,6 @@ def test_simplernn_32_on_32_dim_embeddings_has_2080_parameters():
     rows = parameter_rows(RunConfig(cell="simplernn", units=32, embed_dim=32), 10_000)
     assert rows[1]["parameters"] == 2080
     assert rows[0]["parameters"] == 320_000
-
-
-def test_simplernn_gradient_vanishes_with_a_small_recurrent_scale():
-    norms = gradient_norms_over_time("simplernn", steps=50, units=8, recurrent_scale=0.5, seed=3)
-    assert norms.shape == (50,)
-    assert norms[40] < 1e-4 * norms[1]
-    again = gradient_norms_over_time("simplernn", steps=50, units=8, recurrent_scale=0.5, seed=3)
-    assert np.array_equal(norms, again)  # deterministic for a seed
-
-
-def test_clip_by_norm():
-    gradient = np.array([3.0, 4.0])
-    assert np.allclose(clip_by_norm(gradient, 1.0), [0.6, 0.8])
-    assert np.allclose(clip_by_norm(gradient, 10.0), gradient)
-    assert np.allclose(clip_by_norm(gradient, 0.0), gradient)
 
 
 def test_pad_view_marks_cut_pad_and_oov():

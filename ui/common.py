@@ -35,8 +35,11 @@ class ModelChoice:
     @property
     def key(self) -> str:
         """Cache key that changes when the run's files change."""
-        stamps = [(self.run.path / name).stat().st_mtime_ns for name in (MODEL_FILE, WEIGHTS_FILE, INFO_FILE)
-                  if (self.run.path / name).exists()]
+        stamps = [
+            (self.run.path / name).stat().st_mtime_ns
+            for name in (MODEL_FILE, WEIGHTS_FILE, INFO_FILE)
+            if (self.run.path / name).exists()
+        ]
         return f"{self.run.path}:{stamps}"
 
 
@@ -106,6 +109,13 @@ def job_pool() -> JobPool:
     """The server's warm worker processes: lane "train" (RNNCORE_MAX_JOBS processes, default 1) for IMDB and
     char training, lane "lab" (RNNCORE_LAB_WORKERS, default 1) for Sequence Lab runs and weight exports."""
     return JobPool({"train": _setting_number("RNNCORE_MAX_JOBS", 1), "lab": _setting_number("RNNCORE_LAB_WORKERS", 1)})
+
+
+def warm_workers() -> None:
+    """Start the worker processes in the background (they import TensorFlow while students read), so the
+    first Train click starts at once. Nothing happens when training is switched off."""
+    if classroom_limits().training_enabled:
+        job_pool()
 
 
 def submit_training(config: RunConfig, label: str, save_name: str, data: Any = None) -> Job:

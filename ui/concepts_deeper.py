@@ -1,4 +1,4 @@
-"""Concepts page, sections 3-5: vanishing/exploding gradients (live, TensorFlow), LSTM/GRU gates on the
+"""Concepts page, sections 3-5: vanishing/exploding gradients (exact BPTT in NumPy), LSTM/GRU gates on the
 student's own sentence (a real model), and padding, masking, truncation and embeddings."""
 
 from __future__ import annotations
@@ -11,14 +11,15 @@ import streamlit as st
 
 from rnncore.architecture import CELL_CLASS
 from rnncore.data.text import Vocabulary, tokenize
-from rnncore.teach import clip_by_norm, gradient_lab, nearest_words, pad_view, run_masked_rnn
+from rnncore.gradients import GradientLab, clip_by_norm, gradient_lab
+from rnncore.teach import nearest_words, pad_view, run_masked_rnn
 from ui.common import load_predictor, model_choices, no_model_message, show_error
 
 LAB_STEPS, LAB_UNITS = 50, 16
 
 
-@st.cache_data(show_spinner="Computing gradients with TensorFlow (the first time starts TensorFlow, ~5 s) …")
-def _lab(cell: str, scale: float, seed: int, gate_bias: float) -> tuple[np.ndarray, np.ndarray]:
+@st.cache_data(show_spinner=False, max_entries=256)
+def _lab(cell: str, scale: float, seed: int, gate_bias: float) -> GradientLab:
     return gradient_lab(cell, LAB_STEPS, LAB_UNITS, scale, seed, gate_bias)
 
 
@@ -35,7 +36,8 @@ def gradients_section() -> None:
     st.markdown(
         "A product of many factors smaller than 1 **vanishes** (early words cannot be learned from); larger "
         "than 1 it **explodes** (training jumps around). Below: real gradients of fresh 16-unit cells on a fixed "
-        "random sequence of 50 steps, computed with `tf.GradientTape`."
+        "random sequence of 50 steps, computed exactly by backpropagation through time written out in NumPy "
+        "(`rnncore/gradients.py`, checked against `tf.GradientTape` in the tests)."
     )
     cols = st.columns(4)
     scale = cols[0].slider("Recurrent weight scale", 0.25, 3.0, 1.0, 0.25, key="c3_scale")
@@ -46,13 +48,15 @@ def gradients_section() -> None:
     clipnorm = cols[3].number_input("clipnorm threshold", 0.1, 100.0, 1.0, 0.5, key="c3_clip")
     try:
         labs = {cell: _lab(cell, float(scale), seed, float(gate_bias)) for cell in ("simplernn", "lstm", "gru")}
-    except Exception as error:  # TensorFlow trouble must not break the page
+    except ValueError as error:
         show_error(error)
         return
     figure = go.Figure()
     distance = np.arange(1, LAB_STEPS)
-    for cell, (norms, _) in labs.items():
-        figure.add_trace(go.Scatter(x=distance, y=np.maximum(norms[1:], 1e-30), name=CELL_CLASS[cell], mode="lines"))
+    for cell, lab in labs.items():
+        figure.add_trace(
+            go.Scatter(x=distance, y=np.maximum(lab.norms[1:], 1e-30), name=CELL_CLASS[cell], mode="lines")
+        )
     figure.update_layout(
         yaxis_type="log",
         xaxis_title="distance T − t (steps back in time)",
@@ -62,8 +66,8 @@ def gradients_section() -> None:
     )
     st.plotly_chart(figure, width="stretch")
     summary = " · ".join(
-        f"{CELL_CLASS[cell]}: distance 1 → {norms[1]:.2e}, distance 40 → {norms[40]:.2e}"
-        for cell, (norms, _) in labs.items()
+        f"{CELL_CLASS[cell]}: distance 1 → {lab.norms[1]:.2e}, distance 40 → {lab.norms[40]:.2e}"
+        for cell, lab in labs.items()
     )
     st.caption(summary)
     st.markdown(
@@ -72,10 +76,12 @@ def gradients_section() -> None:
         "teaches an LSTM/GRU — keep the forget/update gate open — and their line flattens, while SimpleRNN "
         "has no gate to open. Raise the recurrent scale above ~1.5 to see SimpleRNN gradients grow instead."
     )
+    _step_factors(labs)
     st.subheader("Gradient clipping")
     st.latex(r"g \leftarrow g \cdot \min\!\left(1, \frac{\text{clipnorm}}{\lVert g \rVert}\right)")
     rows = []
-    for cell, (_, gradient) in labs.items():
+    for cell, lab in labs.items():
+        gradient = lab.kernel_gradient
         before = float(np.linalg.norm(gradient))
         after = float(np.linalg.norm(clip_by_norm(gradient, float(clipnorm))))
         rows.append({"cell": CELL_CLASS[cell], "‖g‖ before": round(before, 4), "‖g‖ after clipping": round(after, 4)})
@@ -84,6 +90,32 @@ def gradients_section() -> None:
         "g = gradient of sum(h_T) with respect to the recurrent kernel. Clipping keeps the direction and caps the "
         "length: it tames *exploding* gradients (set `clipnorm` on the Train page) but cannot revive vanished ones."
     )
+
+
+def _step_factors(labs: dict[str, GradientLab]) -> None:
+    """The factors of the product: how much each single step stretches or shrinks the gradient."""
+    with st.expander("Look inside the product: one factor per step"):
+        st.markdown(
+            "Each bar is the largest stretch $\\lVert \\partial s_k / \\partial s_{k-1} \\rVert_2$ of one step "
+            "(the state $s$ is $h$, and $(h, c)$ for an LSTM). Below 1 the step shrinks the gradient, above 1 it "
+            "can grow it; the curve above is bounded by the product of these factors."
+        )
+        figure = go.Figure()
+        steps = np.arange(1, LAB_STEPS + 1)
+        for cell, lab in labs.items():
+            figure.add_trace(go.Scatter(x=steps, y=lab.step_gains, name=CELL_CLASS[cell], mode="lines+markers"))
+        figure.add_hline(y=1.0, line_dash="dot", annotation_text="1: neither shrinks nor grows")
+        figure.update_layout(
+            xaxis_title="time step k",
+            yaxis_title="‖∂s_k / ∂s_{k−1}‖₂",
+            height=300,
+            margin=dict(l=10, r=10, t=30, b=10),
+        )
+        st.plotly_chart(figure, width="stretch")
+        typical = " · ".join(
+            f"{CELL_CLASS[cell]}: median {np.median(lab.step_gains):.2f}" for cell, lab in labs.items()
+        )
+        st.caption(f"{typical}. Fifty factors of 0.8 multiply to 0.8⁵⁰ ≈ 1.4e-05.")
 
 
 def gates_section() -> None:

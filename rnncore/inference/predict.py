@@ -59,8 +59,10 @@ class Predictor:
         self.config = run.config
         self.vocabulary = run.vocabulary
         # The server passes a NetworkRun (weights.npz); TensorFlow-side tools may pass a Keras LoadedRun.
-        self.network = run.network if isinstance(run, NetworkRun) else NumpyRNN.from_keras(
-            run.model, "sentiment", run.config.pooling
+        self.network = (
+            run.network
+            if isinstance(run, NetworkRun)
+            else NumpyRNN.from_keras(run.model, "sentiment", run.config.pooling)
         )
         # Students typing at the same moment share one batched pass instead of queueing on the GIL.
         self._batcher = MicroBatcher(self._predict_chunk)

@@ -1,0 +1,306 @@
+"""The job pool with real worker processes: order, lanes, Stop (cooperative and forced), crashes, errors,
+events, and real training jobs in a warm TensorFlow worker.
+
+Most tests use the fast task functions of tests/job_tasks.py in workers that preload nothing: scheduling and
+process handling are the subject, not training. The last tests train and export for real."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from rnncore.config import RunConfig
+from rnncore.jobs.job import CANCELLED, DONE, FAILED, MAX_EVENTS, QUEUED, RUNNING
+from rnncore.jobs.pool import JobPool
+from rnncore.jobs.requests import EXPORT_TASK, TRAIN_TASK, TrainingRequest
+from tests.conftest import TINY_SENTIMENT
+
+TIMEOUT = 60
+GATED, STUBBORN, CRASH = "tests.job_tasks:gated", "tests.job_tasks:stubborn", "tests.job_tasks:crash"
+
+
+def _wait_until(condition, timeout: float = TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+class Gates:
+    """Start / release tasks by name through files in a folder."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def payload(self, name: str, **extra) -> dict:
+        return {"folder": str(self.folder), "name": name, **extra}
+
+    def started(self) -> list[str]:
+        files = sorted(self.folder.glob("started-*"), key=lambda path: path.stat().st_mtime_ns)
+        return [path.name.removeprefix("started-") for path in files]
+
+    def release(self, *names: str) -> None:
+        for name in names:
+            (self.folder / f"release-{name}").touch()
+
+
+@pytest.fixture
+def gates(tmp_path):
+    return Gates(tmp_path)
+
+
+@pytest.fixture
+def make_pool():
+    pools = []
+
+    def make(**options) -> JobPool:
+        options.setdefault("preload", ())
+        pool = JobPool(**options)
+        pools.append(pool)
+        assert pool.wait_ready(TIMEOUT)
+        return pool
+
+    yield make
+    for pool in pools:
+        pool.shutdown()
+
+
+def test_jobs_run_one_at_a_time_in_submission_order(make_pool, gates):
+    pool = make_pool()
+    jobs = [pool.submit(GATED, gates.payload(name), owner="alice") for name in "abcd"]
+    _wait_until(lambda: gates.started() == ["a"])
+    assert [job.status for job in jobs] == [RUNNING, QUEUED, QUEUED, QUEUED]
+    assert [job.queue_position() for job in jobs] == [0, 1, 2, 3]
+    gates.release("d", "c")  # releasing later jobs first must not let them jump the queue
+    time.sleep(0.2)
+    assert gates.started() == ["a"]
+    gates.release("a", "b")
+    assert all(job.wait(TIMEOUT) for job in jobs)
+    assert gates.started() == ["a", "b", "c", "d"]
+    assert [job.status for job in jobs] == [DONE] * 4
+    assert [job.result.name for job in jobs] == ["a", "b", "c", "d"]
+    assert pool.jobs(owner="alice") == jobs
+
+
+def test_a_lane_of_two_runs_two_at_once_in_two_processes(make_pool, gates):
+    pool = make_pool(lanes={"train": 2})
+    jobs = [pool.submit(GATED, gates.payload(name)) for name in "abc"]
+    _wait_until(lambda: gates.started() == ["a", "b"] or gates.started() == ["b", "a"])
+    assert jobs[2].status == QUEUED and jobs[2].queue_position() == 1
+    gates.release("a", "b", "c")
+    assert all(job.wait(TIMEOUT) for job in jobs)
+    assert len({jobs[0].result.pid, jobs[1].result.pid}) == 2
+
+
+def test_lanes_are_independent(make_pool, gates):
+    """A lab run never waits behind a long IMDB job."""
+    pool = make_pool(lanes={"train": 1, "lab": 1})
+    long_job = pool.submit(GATED, gates.payload("imdb"), lane="train")
+    queued = pool.submit(GATED, gates.payload("imdb-2"), lane="train")
+    lab = pool.submit(GATED, gates.payload("lab"), lane="lab")
+    _wait_until(lambda: "lab" in gates.started())
+    gates.release("lab")
+    assert lab.wait(TIMEOUT) and lab.status == DONE
+    assert long_job.status == RUNNING and queued.status == QUEUED
+    assert pool.jobs(lane="lab") == [lab]
+    gates.release("imdb", "imdb-2")
+    assert queued.wait(TIMEOUT)
+
+
+def test_bad_pool_settings_and_lanes_are_refused(make_pool):
+    with pytest.raises(ValueError, match="at least one worker"):
+        JobPool(lanes={"train": 0}, preload=())
+    pool = make_pool()
+    with pytest.raises(ValueError, match="no lane 'gpu'"):
+        pool.submit(GATED, {}, lane="gpu")
+
+
+def test_cancel_a_queued_job_it_never_starts(make_pool, gates):
+    pool = make_pool()
+    running = pool.submit(GATED, gates.payload("a"))
+    queued = pool.submit(GATED, gates.payload("b"))
+    _wait_until(lambda: gates.started() == ["a"])
+    queued.cancel()
+    assert queued.status == CANCELLED and queued.queue_position() == 0
+    gates.release("a", "b")
+    assert running.wait(TIMEOUT) and running.status == DONE
+    time.sleep(0.2)
+    assert gates.started() == ["a"]
+
+
+def test_stop_is_cooperative_and_the_next_job_starts(make_pool, gates):
+    pool = make_pool()
+    running = pool.submit(GATED, gates.payload("a"))
+    after = pool.submit(GATED, gates.payload("b"))
+    _wait_until(lambda: running.last_event("batch") is not None)
+    pid = pool.worker_pids()[0]
+    started = time.monotonic()
+    running.cancel()
+    assert running.wait(TIMEOUT)
+    assert time.monotonic() - started < 1.0
+    assert running.status == CANCELLED and running.result.cancelled
+    assert any("Stopping" in event.message for event in running.events())
+    _wait_until(lambda: "b" in gates.started())
+    assert pool.worker_pids() == [pid] and pool.replaced == 0  # the warm process stays
+    gates.release("b")
+    assert after.wait(TIMEOUT) and after.status == DONE
+
+
+def test_a_job_that_ignores_stop_is_ended_with_its_process(make_pool, gates):
+    pool = make_pool(stop_grace=0.5)
+    stuck = pool.submit(STUBBORN, gates.payload("stuck"))
+    after = pool.submit(GATED, gates.payload("next"))
+    _wait_until(lambda: gates.started() == ["stuck"])
+    started = time.monotonic()
+    stuck.cancel()
+    assert stuck.wait(TIMEOUT)
+    assert time.monotonic() - started < 3.0
+    assert stuck.status == CANCELLED and "nothing saved" in stuck.last_event().message
+    _wait_until(lambda: "next" in gates.started())  # a replacement process took the next job
+    assert pool.replaced == 1
+    gates.release("next")
+    assert after.wait(TIMEOUT) and after.status == DONE
+
+
+@pytest.mark.parametrize("how", ["task kills itself", "kill -9 from outside"])
+def test_a_killed_worker_fails_its_job_with_a_reason_and_is_replaced(make_pool, gates, how):
+    pool = make_pool()
+    if how == "task kills itself":
+        victim = pool.submit(CRASH, gates.payload("victim"))
+    else:
+        victim = pool.submit(GATED, gates.payload("victim"))
+        _wait_until(lambda: gates.started() == ["victim"])
+        os.kill(int((gates.folder / "started-victim").read_text()), signal.SIGKILL)
+    after = pool.submit(GATED, gates.payload("next"))
+    assert victim.wait(TIMEOUT)
+    assert victim.status == FAILED
+    assert "ended unexpectedly" in victim.error and "SIGKILL" in victim.error
+    gates.release("next")
+    assert after.wait(TIMEOUT) and after.status == DONE
+    assert pool.replaced == 1
+
+
+def test_errors_fail_only_their_job_with_a_clear_message(make_pool, gates):
+    pool = make_pool()
+    settings = pool.submit(GATED, gates.payload("settings", fail="units must be at least 1"))
+    bug = pool.submit("tests.job_tasks:broken", {})
+    missing = pool.submit("tests.job_tasks:no_such_task", {})
+    unpicklable = pool.submit("tests.job_tasks:unpicklable", {})
+    fine = pool.submit(GATED, gates.payload("fine"))
+    gates.release("settings", "fine")
+    assert all(job.wait(TIMEOUT) for job in (settings, bug, missing, unpicklable, fine))
+    assert settings.status == FAILED and settings.error == "units must be at least 1"
+    assert bug.status == FAILED and bug.error.startswith("KeyError")
+    assert missing.status == FAILED and "no_such_task" in missing.error
+    assert unpicklable.status == FAILED and unpicklable.error
+    assert fine.status == DONE and pool.replaced == 0
+
+
+def test_events_stream_back_and_memory_stays_bounded(make_pool):
+    pool = make_pool()
+    job = pool.submit("tests.job_tasks:chatty", {"batches": 3 * MAX_EVENTS})
+    assert job.wait(TIMEOUT) and job.result == 3 * MAX_EVENTS
+    events = job.events()
+    assert len(events) <= MAX_EVENTS + 1
+    assert len([event for event in events if event.kind == "epoch"]) == 15  # epochs are never thinned
+    assert events[-1].kind == "done" and job.last_event("batch").batch == 3 * MAX_EVENTS - 1
+    assert job.events(since=len(events) - 1) == [events[-1]]
+
+
+def test_many_threads_submitting_at_once(make_pool, gates):
+    pool = make_pool()
+    jobs, lock = [], threading.Lock()
+
+    def submit(n: int) -> None:
+        job = pool.submit(GATED, gates.payload(f"t{n}"), owner=f"student-{n}")
+        with lock:
+            jobs.append(job)
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    gates.release(*(f"t{n}" for n in range(12)))
+    assert all(job.wait(TIMEOUT) for job in jobs)
+    assert sorted(job.id for job in jobs) == list(range(1, 13))
+    assert {job.status for job in jobs} == {DONE}
+
+
+def test_wait_times_out_and_shutdown_ends_the_workers(make_pool, gates):
+    pool = make_pool()
+    job = pool.submit(GATED, gates.payload("forever"))
+    assert job.wait(0.05) is False
+    pids = pool.worker_pids()
+    pool.shutdown()
+    _wait_until(lambda: not any(_alive(pid) for pid in pids))
+    with pytest.raises(RuntimeError, match="shut down"):
+        pool.submit(GATED, gates.payload("late"))
+
+
+def test_a_worker_never_outlives_its_server(tmp_path):
+    """The server process dies (kill -9): its workers exit on their own (pipe closed)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, time\n"
+        "from rnncore.jobs.pool import JobPool\n"
+        "pool = JobPool(preload=())\n"
+        "pool.wait_ready(60)\n"
+        "print(*pool.worker_pids(), flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    server = subprocess.Popen([sys.executable, "-c", script], cwd=root, stdout=subprocess.PIPE, text=True)
+    try:
+        worker_pid = int(server.stdout.readline())
+        assert _alive(worker_pid)
+    finally:
+        server.kill()
+        server.wait()
+    _wait_until(lambda: not _alive(worker_pid), timeout=10)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1][0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
+
+
+def test_real_training_in_a_warm_worker_saves_weights_and_exports(tmp_path):
+    """One warm TensorFlow worker: trains a tiny GRU, saves it (model.keras + weights.npz) into the store, and
+    an export job rewrites the archive of a run that lacks one."""
+    from rnncore.inference.runs import load_network_run
+    from rnncore.store import ModelStore
+
+    store = ModelStore(tmp_path / "store")
+    pool = JobPool()
+    try:
+        assert pool.wait_ready(120)
+        started = time.monotonic()
+        config = RunConfig(**TINY_SENTIMENT).with_changes(epochs=1)
+        job = pool.submit(
+            TRAIN_TASK, TrainingRequest(config, None, str(store.root), "Carol's GRU!"), owner="carol", config=config
+        )
+        _wait_until(lambda: job.status != QUEUED)
+        assert time.monotonic() - started < 1.0  # the worker is warm: the job starts at once
+        assert job.wait(120), job.events()
+        assert job.status == DONE, job.error
+        assert [event.kind for event in job.events()].count("epoch") == 1
+        assert job.saved.name == "carol-s-gru" and job.result.model is None
+        run = store.get("carol-s-gru")
+        (run.path / "weights.npz").unlink()
+        export = pool.submit(EXPORT_TASK, str(run.path), lane="train")
+        assert export.wait(120) and export.status == DONE, export.error
+        network_run = load_network_run(store.get("carol-s-gru"))
+        assert network_run.info.config == config
+    finally:
+        pool.shutdown()
