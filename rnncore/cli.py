@@ -1,6 +1,6 @@
-"""Command-line interface: `python -m rnncore {train,evaluate,predict,generate,models,data} …`.
+"""Command-line interface: `python -m rnncore {train,evaluate,predict,generate,export,lab,models,data} …`.
 
-Human progress goes to stderr; for train/evaluate/predict/models the last line of stdout is one JSON
+Human progress goes to stderr; for train/evaluate/predict/lab/models the last line of stdout is one JSON
 object. Bad input exits with status 2 and a one-line message, never a traceback.
 """
 
@@ -19,6 +19,7 @@ from typing import Any
 from rnncore.config import CELLS, EMBEDDING_INITS, OPTIMIZERS, POOLINGS, SIDES, RunConfig
 from rnncore.errors import RnncoreError
 from rnncore.events import TrainEvent
+from rnncore.lab.config import LAB_CELLS, LAB_TASKS, LabConfig
 from rnncore.paths import class_models_dir, shipped_models_dir
 from rnncore.store import ModelStore, RunInfo, safe_name
 from rnncore.training.teachers import check_same_split, recorded_teachers
@@ -77,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     sentiment.add_argument("--limit", type=int, default=0, help="training reviews to use (0 = all 25,000)")
     sentiment.add_argument("--validation-fraction", type=float, default=0.1)
     sentiment.add_argument(
+        "--sentence-crops",
+        type=float,
+        default=0.0,
+        help="add this many 1-2 sentence crops per training review (e.g. 0.5), so short input is seen in training",
+    )
+    sentiment.add_argument(
         "--teacher",
         action="append",
         default=[],
@@ -109,6 +116,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write weights.npz (what the server's NumPy inference reads)")
     export.add_argument("models", nargs="+")
+
+    lab = commands.add_parser("lab", help="a Sequence Lab run: a toy sequence task, one cell")
+    lab.add_argument("lab_task", metavar="TASK", choices=LAB_TASKS, help=", ".join(LAB_TASKS))
+    lab.add_argument("--cell", choices=LAB_CELLS, default="lstm")
+    lab.add_argument("--length", type=int, default=None, help="sequence length (default: the task's default)")
+    lab.add_argument("--units", type=int, default=16)
+    lab.add_argument("--epochs", type=int, default=150, help="training rounds (a round is a few batches)")
+    lab.add_argument("--learning-rate", type=float, default=0.01)
+    lab.add_argument("--budget", type=float, default=15.0, help="time budget in seconds")
+    lab.add_argument("--seed", type=int, default=0)
 
     commands.add_parser("models", help="list saved models")
     data = commands.add_parser("data", help="make sure a dataset is present")
@@ -164,6 +181,7 @@ def _config_from(args: argparse.Namespace) -> RunConfig:
             mask_padding=not args.no_mask,
             limit=args.limit,
             validation_fraction=args.validation_fraction,
+            sentence_crops=args.sentence_crops,
         )
     else:
         common.update(corpus=args.corpus, seq_len=args.seq_len)
@@ -393,6 +411,52 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lab(args: argparse.Namespace) -> int:
+    """Train one cell on one toy task; the last stdout line is the JSON summary."""
+    from rnncore.lab.tasks import TASKS
+    from rnncore.training.lab import run_lab
+
+    try:
+        config = LabConfig(
+            task=args.lab_task,
+            cells=(args.cell,),
+            length=TASKS[args.lab_task].default_length if args.length is None else args.length,
+            units=args.units,
+            learning_rate=args.learning_rate,
+            epochs=args.epochs,
+            seed=args.seed,
+            time_budget=args.budget,
+        )
+    except ValueError as error:
+        raise RnncoreError(str(error)) from error
+
+    def show(event: TrainEvent) -> None:
+        if event.kind == "epoch" and (event.epoch % 10 == 0 or event.epoch == event.epochs):
+            print(f"round {event.epoch}/{event.epochs}: {event.metrics['metric']:.4f}", file=sys.stderr)
+        elif event.kind == "status":
+            print(event.message, file=sys.stderr)
+
+    result = run_lab(config, on_event=show)
+    outcome = result.outcomes[args.cell]
+    _emit(
+        {
+            "task": config.task,
+            "cell": args.cell,
+            "length": config.length,
+            "units": config.units,
+            "epochs": config.epochs,
+            "rounds": outcome.curve[-1]["round"],
+            "seed": config.seed,
+            "metric_name": result.metric_name,
+            "metric": outcome.metric,
+            "baseline_name": result.baseline_name,
+            "baseline": result.baseline,
+            "seconds": round(result.seconds, 2),
+        }
+    )
+    return 0
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     """List shipped and class models."""
     runs = []
@@ -432,6 +496,7 @@ COMMANDS = {
     "predict": cmd_predict,
     "generate": cmd_generate,
     "export": cmd_export,
+    "lab": cmd_lab,
     "models": cmd_models,
     "data": cmd_data,
 }

@@ -54,6 +54,9 @@ class RunConfig:
     padding: str = "pre"  # which end of a short review is padded
     mask_padding: bool = True  # let the RNN skip padding (Embedding mask_zero)
     limit: int = 0  # training reviews to use (stratified); 0 = all 25,000
+    # Extra short examples, as a fraction of the training reviews: 1–2 sentences cut from a training review
+    # with its label (rnncore/data/sentence_crops.py), so short student input is not out of distribution.
+    sentence_crops: float = 0.0
     validation_fraction: float = 0.1
     # --- char data ---
     corpus: str = "shakespeare"  # "shakespeare", "imdb", or a path to a UTF-8 text file
@@ -88,6 +91,11 @@ class RunConfig:
                 raise ValueError(f"{name} must be a whole number from {low} to {high}; got {value!r}")
         if not 0 <= self.limit <= 25_000:
             raise ValueError(f"limit must be 0 (all) or up to 25,000 reviews; got {self.limit!r}")
+        if not 0.0 <= self.sentence_crops <= 2.0:
+            raise ValueError(
+                f"sentence_crops must be from 0 (none) to 2 (twice as many crops as reviews); got "
+                f"{self.sentence_crops!r}"
+            )
         for name in ("dropout", "embedding_dropout"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must be in [0, 1); got {getattr(self, name)!r}")

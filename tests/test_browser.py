@@ -22,7 +22,14 @@ if not CHROMIUM.exists():
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
 expect = sync_api.expect
 
-PAGES = {"home": "/", "concepts": "/concepts", "train": "/train", "predict": "/predict", "generate": "/generate"}
+PAGES = {
+    "home": "/",
+    "concepts": "/concepts",
+    "sequence_lab": "/sequence_lab",
+    "train": "/train",
+    "predict": "/predict",
+    "generate": "/generate",
+}
 LONG_WAIT = 60_000  # ms; the first TensorFlow import on a busy 2-core box takes a while
 EXCEPTION = '[data-testid="stException"]'
 MAIN = '[data-testid="stMain"]'
@@ -219,6 +226,19 @@ def fill_train_form(page, epochs: int, patience: int, name: str) -> None:
     run_name = form.get_by_label("Run name", exact=True)
     run_name.fill(name)
     run_name.press("Tab")
+
+
+def test_sequence_lab_run_shows_live_curves(page, app_url):
+    """Press Train with the default task: curves appear while the cells train, then the results table."""
+    open_page(page, app_url, "sequence_lab")
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.get_by_text("Run #")).to_be_visible(timeout=LONG_WAIT)
+    live_trace = page.locator(f'{MAIN} [data-testid="stPlotlyChart"] .scatterlayer .trace')
+    expect(live_trace.first).to_be_visible(timeout=LONG_WAIT)  # a curve, before the run has finished
+    assert page.get_by_role("button", name="Stop").count() == 1  # still running: the live monitor
+    expect(page.get_by_text("Run took")).to_be_visible(timeout=120_000)  # the results caption
+    assert_healthy(page)
+    screenshot(page, "sequence-lab")
 
 
 def test_train_tiny_run(page, app_url):

@@ -10,7 +10,8 @@ from rnncore.config import RunConfig
 from rnncore.data.corpus import CharCorpus, CharVocabulary, load_corpus
 from rnncore.data.downloads import ProgressFn
 from rnncore.data.imdb import full_vectorized, load_imdb, split_by_movie, stratified_indices
-from rnncore.data.text import Vocabulary
+from rnncore.data.sentence_crops import sentence_crops
+from rnncore.data.text import Vocabulary, pad_sequences
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,23 @@ def prepare_sentiment(config: RunConfig, on_progress: ProgressFn | None = None) 
     x_all = train.padded(config.maxlen, config.truncating, config.padding)
     x_test = test.padded(config.maxlen, config.truncating, config.padding)
     labels = train.labels.astype(np.float32)
+    x_train, y_train = x_all[train_rows], labels[train_rows]
+    if config.sentence_crops:
+        # crops come from the training rows only: validation and test stay whole reviews
+        texts, crop_labels = sentence_crops(
+            [imdb.train.texts[row] for row in train_rows],
+            labels[train_rows],
+            round(config.sentence_crops * len(train_rows)),
+            config.seed,
+        )
+        crops = pad_sequences(
+            [vocabulary.encode(text) for text in texts], config.maxlen, config.truncating, config.padding
+        )
+        x_train, y_train = np.concatenate([x_train, crops]), np.concatenate([y_train, crop_labels])
     return SentimentData(
         vocabulary=vocabulary,
-        x_train=x_all[train_rows],
-        y_train=labels[train_rows],
+        x_train=x_train,
+        y_train=y_train,
         x_val=x_all[val_rows],
         y_val=labels[val_rows],
         x_test=x_test,

@@ -9,6 +9,7 @@ from rnncore.config import RunConfig
 
 TRAIN_TASK = "rnncore.training.jobs:run_training_job"
 EXPORT_TASK = "rnncore.training.keras_io:export_weights_job"  # payload: a run folder's path
+LAB_TASK = "rnncore.training.lab:run_lab_job"  # payload: a rnncore.lab.config.LabConfig
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,43 @@
+"""Sequence Lab: toy sequence tasks trained live in seconds, SimpleRNN vs LSTM vs GRU side by side."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.common import classroom_limits, job_pool, session_owner, show_error
+from ui.lab import JOB_KEY, measured_table, monitor, results, settings, submit
+
+st.title("Sequence Lab")
+st.markdown(
+    "Pick a task, how long its sequences are and which cells to compare, then press **Train**: small networks "
+    "learn in seconds while you watch. Longer sequences are harder — that is where the cells differ."
+)
+
+
+def run_part() -> None:
+    """Settings, submission, and the current run (live or finished)."""
+    if not classroom_limits().training_enabled:
+        st.info("Training is switched off on this server by the teacher (RNNCORE_TRAINING=off).", icon="ℹ️")
+        return
+    config = settings()
+    if config is not None:
+        submit(config)
+    job_id = st.session_state.get(JOB_KEY)
+    mine = job_pool().jobs(session_owner(), lane="lab")
+    if job_id is None and mine:
+        job_id = mine[-1].id  # the page state was lost (e.g. a reload): show the latest run
+    job = job_pool().get(job_id) if job_id is not None else None
+    if job is None:
+        return
+    st.subheader(f"Run #{job.id}: {job.label}")
+    if job.finished_flag:
+        results(job)
+    else:
+        monitor(job.id)
+
+
+try:
+    run_part()
+except Exception as error:  # never a traceback in front of a student
+    show_error(error)
+measured_table()

@@ -1,0 +1,267 @@
+"""Sequence Lab, the pieces: the settings, the live curves (a polling fragment) and the results of a run.
+
+A run is one job in the pool's "lab" lane (never behind IMDB jobs); the worker trains the chosen cells
+interleaved and reports one "epoch" event per cell and round, which the curves plot as they arrive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from rnncore.architecture import CELL_CLASS
+from rnncore.jobs.job import Job
+from rnncore.jobs.requests import LAB_TASK
+from rnncore.lab.config import LAB_CELLS, LAB_TASKS, LabConfig
+from rnncore.lab.results import LabResult
+from rnncore.lab.tasks import TASKS
+from ui.common import job_pool, session_owner
+
+COLOURS = {"simplernn": "#1f77b4", "lstm": "#d62728", "gru": "#2ca02c"}
+UNITS = (4, 8, 16, 32, 64)
+LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1)
+MEASURED_TABLE = Path(__file__).resolve().parents[1] / "docs" / "lab_table.md"
+JOB_KEY = "lab_job_id"
+
+
+def settings() -> LabConfig | None:
+    """The task and model settings; returns the config when Train was pressed (None otherwise)."""
+    names = list(LAB_TASKS)
+    task_name = st.selectbox("Task", names, format_func=lambda name: TASKS[name].title, key="lab_task")
+    task = TASKS[task_name]
+    st.info(f"**{task.shape}** · scored by {task.metric_name} against *{task.baseline_name}*.\n\n{task.look_for}")
+    columns = st.columns([2, 3, 1, 1, 1])
+    length = columns[0].slider(
+        "Sequence length (difficulty)",
+        task.min_length,
+        task.max_length,
+        task.default_length,
+        key=f"lab_length_{task_name}",  # one slider per task: the ranges differ
+    )
+    cells = columns[1].multiselect(
+        "Cells to compare",
+        LAB_CELLS,
+        default=list(LAB_CELLS),
+        format_func=CELL_CLASS.get,
+        max_selections=3,
+        key="lab_cells",
+    )
+    units = columns[2].select_slider("Units", UNITS, 16, key="lab_units")
+    learning_rate = columns[3].select_slider("Learning rate", LEARNING_RATES, 0.01, key="lab_lr")
+    seed = columns[4].number_input("Seed", 0, 9999, 0, key="lab_seed", help="Same seed, same data and start.")
+    if not st.button("Train", type="primary", key="lab_train", disabled=not cells):
+        if not cells:
+            st.caption("Pick at least one cell.")
+        return None
+    return LabConfig(
+        task=task_name,
+        cells=tuple(cells),
+        length=int(length),
+        units=int(units),
+        learning_rate=float(learning_rate),
+        seed=int(seed),
+    )
+
+
+def submit(config: LabConfig) -> Job | None:
+    """Queue a lab run for this session, one at a time per session (a classroom limit)."""
+    pool = job_pool()
+    busy = [job for job in pool.jobs(session_owner(), lane="lab") if not job.finished_flag]
+    if busy:
+        st.warning("Your previous lab run is still going: wait for it or press Stop first.")
+        return None
+    label = f"{TASKS[config.task].title}, length {config.length}"
+    job = pool.submit(LAB_TASK, config, lane="lab", owner=session_owner(), label=label, config=config)
+    st.session_state[JOB_KEY] = job.id
+    return job
+
+
+def curves(job: Job) -> dict[str, list]:
+    """Per cell, the (seconds, metric, loss, round) points reported so far."""
+    points: dict[str, list] = {cell: [] for cell in job.config.cells}
+    for event in job.events():
+        if event.kind == "epoch" and event.message in points:
+            metrics = event.metrics
+            points[event.message].append((metrics["seconds"], metrics["metric"], metrics["loss"], event.epoch))
+    return points
+
+
+def curves_figure(config: LabConfig, points: dict[str, list], baseline: float | None) -> go.Figure:
+    """The validation metric of every cell against training time, with the baseline as a dashed line."""
+    task = TASKS[config.task]
+    figure = go.Figure()
+    for cell, rows in points.items():
+        if rows:
+            seconds, metric, _, rounds = zip(*rows)
+            figure.add_trace(
+                go.Scatter(
+                    x=seconds,
+                    y=metric,
+                    mode="lines+markers",
+                    name=CELL_CLASS[cell],
+                    line_color=COLOURS[cell],
+                    customdata=rounds,
+                    hovertemplate="round %{customdata} · %{x:.1f} s · %{y:.4g}<extra></extra>",
+                )
+            )
+    if baseline is not None:
+        figure.add_hline(y=baseline, line_dash="dash", line_color="grey", annotation_text=task.baseline_name)
+    figure.update_layout(
+        xaxis_title="training seconds",
+        yaxis_title=f"validation {task.metric_name}",
+        yaxis_type=None if task.higher_is_better else "log",
+        height=340,
+        margin=dict(l=10, r=10, t=30, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+    )
+    return figure
+
+
+@st.fragment(run_every=0.5)
+def monitor(job_id: int) -> None:
+    """Live curves of a queued / running run, twice a second; hands over to the page when it ends."""
+    job = job_pool().get(job_id)
+    if job is None:
+        st.warning("This run is no longer known (the server was restarted).")
+        return
+    if job.finished_flag:
+        st.rerun(scope="app")
+    if job.status == "queued":
+        st.info(f"Waiting for a lab worker: position {job.queue_position()} in the lab queue.")
+    else:
+        status = job.last_event("status")
+        st.caption(status.message if status else "Starting …")
+        st.plotly_chart(curves_figure(job.config, curves(job), None), width="stretch", key=f"lab_live_{job.id}")
+    if not job.cancel_requested and st.button("Stop", key=f"lab_stop_{job.id}"):
+        job.cancel()
+    if job.cancel_requested:
+        st.info("Stopping …")
+
+
+def results(job: Job) -> None:
+    """A finished run: the final table and curves, predictions against the truth, hidden states and the
+    gradient that reaches each time step."""
+    if job.status == "failed":
+        st.error(f"The run failed: {job.error}", icon="⚠️")
+        return
+    result: LabResult | None = job.result
+    if result is None or not result.outcomes:
+        st.info("The run was stopped before anything was learned.")
+        return
+    if result.cancelled:
+        st.info("Stopped early: the figures below are what the cells had learned by then.")
+    config = result.config
+    st.plotly_chart(curves_figure(config, curves(job), result.baseline), width="stretch", key=f"lab_curves_{job.id}")
+    better = "higher" if result.higher_is_better else "lower"
+    rows = [
+        {
+            "cell": CELL_CLASS[cell],
+            f"validation {result.metric_name}": round(outcome.metric, 4),
+            result.baseline_name: round(result.baseline, 4),
+            "beats the baseline": _beats(outcome.metric, result.baseline, result.higher_is_better),
+            "seconds": round(outcome.seconds, 1),
+            "rounds": outcome.curve[-1]["round"] if outcome.curve else 0,
+        }
+        for cell, outcome in result.outcomes.items()
+    ]
+    st.dataframe(rows, hide_index=True, width="stretch")
+    st.caption(
+        f"{result.metric_name}: {better} is better. Run took {result.seconds:.1f} s; seed {config.seed}, "
+        f"{config.units} units, learning rate {config.learning_rate}. Same seed, same numbers (up to thread timing)."
+    )
+    tabs = st.tabs(["Predictions vs truth", "Hidden state", "Gradient through time"])
+    with tabs[0]:
+        st.plotly_chart(prediction_figure(result), width="stretch", key=f"lab_pred_{job.id}")
+    with tabs[1]:
+        cell = st.radio(
+            "Cell", list(result.outcomes), format_func=CELL_CLASS.get, horizontal=True, key=f"lab_h_{job.id}"
+        )
+        hidden = result.outcomes[cell].hidden
+        figure = go.Figure(go.Heatmap(z=hidden.T, colorscale="RdBu", zmid=0, colorbar=dict(title="h")))
+        figure.update_layout(
+            xaxis_title="time step", yaxis_title="unit", height=320, margin=dict(l=10, r=10, t=30, b=10)
+        )
+        st.plotly_chart(figure, width="stretch", key=f"lab_hidden_{job.id}")
+        st.caption("The hidden state over the first validation sequence: each row is one unit, each column a step.")
+    with tabs[2]:
+        st.plotly_chart(gradient_figure(result), width="stretch", key=f"lab_grad_{job.id}")
+        st.caption(
+            "‖∂loss/∂x_t‖ averaged over validation sequences: how much the input at step t still moves the loss "
+            "after training. A curve that falls to the left means early steps barely reach the loss: vanishing "
+            "gradients, made visible. (Log scale.)"
+        )
+
+
+def _beats(metric: float, baseline: float, higher_is_better: bool) -> str:
+    margin = metric - baseline if higher_is_better else baseline - metric
+    return "yes" if margin > 0.01 * max(abs(baseline), 1e-9) else "no"
+
+
+def prediction_figure(result: LabResult) -> go.Figure:
+    """The first validation example: the truth against every cell's output."""
+    task = TASKS[result.config.task]
+    truth = np.asarray(result.example_targets)
+    figure = go.Figure()
+    if task.output in ("sequence_value", "sequence_class"):
+        steps = np.arange(len(truth))
+        if task.output == "sequence_value":
+            figure.add_trace(
+                go.Scatter(x=steps, y=truth.reshape(len(truth), -1)[:, 0], name="truth", line_color="black")
+            )
+            for cell, outcome in result.outcomes.items():
+                values = np.asarray(outcome.example_prediction).reshape(len(truth), -1)[:, 0]
+                figure.add_trace(go.Scatter(x=steps, y=values, name=CELL_CLASS[cell], line_color=COLOURS[cell]))
+            figure.update_layout(xaxis_title="time step", yaxis_title="value")
+        else:
+            figure.add_trace(go.Scatter(x=steps, y=truth, name="truth", mode="markers", marker_color="black"))
+            for cell, outcome in result.outcomes.items():
+                chosen = np.asarray(outcome.example_prediction).argmax(axis=-1)
+                figure.add_trace(
+                    go.Scatter(x=steps, y=chosen, name=CELL_CLASS[cell], mode="markers", marker_color=COLOURS[cell])
+                )
+            figure.update_layout(xaxis_title="time step", yaxis_title="class")
+    elif task.output == "class":
+        classes = np.arange(task.output_dim)
+        for cell, outcome in result.outcomes.items():
+            figure.add_trace(
+                go.Bar(x=classes, y=np.asarray(outcome.example_prediction).reshape(-1), name=CELL_CLASS[cell])
+            )
+        figure.add_vline(x=int(truth.reshape(-1)[0]), line_dash="dash", annotation_text="right answer")
+        figure.update_layout(xaxis_title="class", yaxis_title="probability")
+    else:
+        names = ["truth", *(CELL_CLASS[cell] for cell in result.outcomes)]
+        values = [float(truth.reshape(-1)[0])]
+        values += [float(np.asarray(o.example_prediction).reshape(-1)[0]) for o in result.outcomes.values()]
+        figure.add_trace(go.Bar(x=names, y=values, marker_color=["black", *(COLOURS[c] for c in result.outcomes)]))
+        figure.update_layout(yaxis_title="value")
+    figure.update_layout(height=320, margin=dict(l=10, r=10, t=30, b=10))
+    return figure
+
+
+def gradient_figure(result: LabResult) -> go.Figure:
+    """‖∂loss/∂x_t‖ against t for every cell (log scale)."""
+    figure = go.Figure()
+    for cell, outcome in result.outcomes.items():
+        norms = np.maximum(np.asarray(outcome.step_gradient_norms), 1e-12)
+        figure.add_trace(
+            go.Scatter(x=np.arange(1, len(norms) + 1), y=norms, name=CELL_CLASS[cell], line_color=COLOURS[cell])
+        )
+    figure.update_layout(
+        xaxis_title="time step t",
+        yaxis_title="‖∂loss/∂x_t‖",
+        yaxis_type="log",
+        height=320,
+        margin=dict(l=10, r=10, t=30, b=10),
+    )
+    return figure
+
+
+def measured_table() -> None:
+    """What we measured (docs/lab_table.md, written by scripts/lab_table.py)."""
+    with st.expander("What we measured: which cell learns which task, at which length, in the time budget"):
+        if MEASURED_TABLE.exists():
+            st.markdown(MEASURED_TABLE.read_text(encoding="utf-8"))
+        else:
+            st.caption("No measurements shipped with this copy (run `python scripts/lab_table.py`).")
