@@ -266,45 +266,54 @@ def word_view_on_demand(predictor, model_key: str, text: str, view: str) -> tupl
     return word_view(model_key, text, view, predictor) if ready else None
 
 
+TAB_NAMES = ["Word by word", "Which words mattered", "What the model sees", "Hidden state"]
+
+
 def render_details(predictor, model_key: str, text: str) -> None:
-    """Tabs: trajectory, attribution, tokens, hidden state."""
-    tabs = st.tabs(["Word by word", "Which words mattered", "What the model sees", "Hidden state"])
-    with tabs[0]:
-        view = word_view_on_demand(predictor, model_key, text, "trajectory")
-        if view is not None and view[0]:
-            st.plotly_chart(trajectory_figure([t.text for t in view[0]], view[1]), key="trajectory")
-            how = (
-                "A bidirectional model also reads backwards, so each point re-reads the review up to that word."
-                if predictor.config.bidirectional
-                else "The verdict the model would give had the review ended "
-                "at that word. Watch what happens at *not* and *but*."
+    """Tabs: trajectory, attribution, tokens, hidden state. Only the open tab is computed: each keystroke
+    reruns this fragment, and the views of the closed tabs cost most of a rerun's server CPU
+    (BENCHMARKS.md, server_cpu_ms_per_keystroke)."""
+    tabs = st.tabs(TAB_NAMES, key="predict_tab", on_change="rerun")
+    if tabs[0].open:
+        with tabs[0]:
+            view = word_view_on_demand(predictor, model_key, text, "trajectory")
+            if view is not None and view[0]:
+                st.plotly_chart(trajectory_figure([t.text for t in view[0]], view[1]), key="trajectory")
+                how = (
+                    "A bidirectional model also reads backwards, so each point re-reads the review up to that word."
+                    if predictor.config.bidirectional
+                    else "The verdict the model would give had the review ended "
+                    "at that word. Watch what happens at *not* and *but*."
+                )
+                st.caption(how)
+            elif view is not None:
+                st.info("None of these characters form words the model can read.")
+    if tabs[1].open:
+        with tabs[1]:
+            view = word_view_on_demand(predictor, model_key, text, "attribution")
+            if view is not None:
+                st.html(attribution_html([t.text for t in view[0]], view[1]))
+            st.caption(
+                "Green words pushed the verdict towards positive, red towards negative: each word is replaced by "
+                "<unk> in turn and the change in P(positive) measured (hover for the number)."
             )
-            st.caption(how)
-        elif view is not None:
-            st.info("None of these characters form words the model can read.")
-    with tabs[1]:
-        view = word_view_on_demand(predictor, model_key, text, "attribution")
-        if view is not None:
-            st.html(attribution_html([t.text for t in view[0]], view[1]))
-        st.caption(
-            "Green words pushed the verdict towards positive, red towards negative: each word is replaced by "
-            "<unk> in turn and the change in P(positive) measured (hover for the number)."
-        )
-    with tabs[2]:
-        st.html(tokens_html(predictor.tokens(text), predictor.config.maxlen))
-        st.caption(
-            "Lower-case words without punctuation (only ! and ? are kept). Words outside the "
-            f"{predictor.vocabulary.size:,}-entry vocabulary all become the same <unk> token."
-        )
-    with tabs[3]:
-        tokens, internals = predictor.internals(text)
-        hidden = internals.hidden[-1][0][-MAX_HEATMAP_WORDS:]
-        words = [t.text for t in tokens][-MAX_HEATMAP_WORDS:] or ["<unk>"]
-        st.plotly_chart(heatmap_figure(words, hidden, predictor.config.bidirectional), key="heatmap")
-        st.caption(
-            "Each column is the hidden state (last layer) after reading that word, each row one unit. "
-            "Units that change colour at *not* or *but* are tracking something useful."
-        )
+    if tabs[2].open:
+        with tabs[2]:
+            st.html(tokens_html(predictor.tokens(text), predictor.config.maxlen))
+            st.caption(
+                "Lower-case words without punctuation (only ! and ? are kept). Words outside the "
+                f"{predictor.vocabulary.size:,}-entry vocabulary all become the same <unk> token."
+            )
+    if tabs[3].open:
+        with tabs[3]:
+            tokens, internals = predictor.internals(text)
+            hidden = internals.hidden[-1][0][-MAX_HEATMAP_WORDS:]
+            words = [t.text for t in tokens][-MAX_HEATMAP_WORDS:] or ["<unk>"]
+            st.plotly_chart(heatmap_figure(words, hidden, predictor.config.bidirectional), key="heatmap")
+            st.caption(
+                "Each column is the hidden state (last layer) after reading that word, each row one unit. "
+                "Units that change colour at *not* or *but* are tracking something useful."
+            )
 
 
 def render_comparison(text: str, choices: list[ModelChoice]) -> None:

@@ -122,9 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--cell", choices=LAB_CELLS, default="lstm")
     lab.add_argument("--length", type=int, default=None, help="sequence length (default: the task's default)")
     lab.add_argument("--units", type=int, default=16)
-    lab.add_argument("--epochs", type=int, default=150, help="training rounds (a round is a few batches)")
+    lab.add_argument("--epochs", type=int, default=40, help="training rounds (a round is a few batches)")
     lab.add_argument("--learning-rate", type=float, default=0.01)
-    lab.add_argument("--budget", type=float, default=15.0, help="time budget in seconds")
+    lab.add_argument("--budget", type=float, default=15.0, help="time budget in seconds (at most 300)")
     lab.add_argument("--seed", type=int, default=0)
 
     commands.add_parser("models", help="list saved models")
@@ -412,7 +412,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
-    """Train one cell on one toy task; the last stdout line is the JSON summary."""
+    """Train one cell on one Sequence Lab task; the last stdout line is the JSON summary."""
     from rnncore.lab.tasks import TASKS
     from rnncore.training.lab import run_lab
 
@@ -429,10 +429,16 @@ def cmd_lab(args: argparse.Namespace) -> int:
         )
     except ValueError as error:
         raise RnncoreError(str(error)) from error
+    metric_name = TASKS[config.task].metric_name
 
     def show(event: TrainEvent) -> None:
-        if event.kind == "epoch" and (event.epoch % 10 == 0 or event.epoch == event.epochs):
-            print(f"round {event.epoch}/{event.epochs}: {event.metrics['metric']:.4f}", file=sys.stderr)
+        if event.kind == "epoch":
+            metrics = event.metrics
+            print(
+                f"round {event.epoch}/{event.epochs}: {metric_name} {metrics['metric']:.4f}, "
+                f"loss {metrics['loss']:.4f} ({metrics['seconds']:.1f} s)",
+                file=sys.stderr,
+            )
         elif event.kind == "status":
             print(event.message, file=sys.stderr)
 
@@ -444,14 +450,20 @@ def cmd_lab(args: argparse.Namespace) -> int:
             "cell": args.cell,
             "length": config.length,
             "units": config.units,
+            "learning_rate": config.learning_rate,
             "epochs": config.epochs,
             "rounds": outcome.curve[-1]["round"],
+            "batches_per_round": result.batches_per_round,
             "seed": config.seed,
             "metric_name": result.metric_name,
             "metric": outcome.metric,
             "baseline_name": result.baseline_name,
             "baseline": result.baseline,
+            "higher_is_better": result.higher_is_better,
             "seconds": round(result.seconds, 2),
+            "train_seconds": round(outcome.seconds, 2),
+            "compile_seconds": round(outcome.compile_seconds, 2),
+            "budget": config.time_budget,
         }
     )
     return 0

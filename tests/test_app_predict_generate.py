@@ -93,7 +93,10 @@ def test_predict_shows_a_probability(shipped):
     verdict = [m for m in at.metric if m.label == "Verdict"]
     assert verdict and verdict[0].value.split()[-1] in ("positive", "negative")
     assert "P(positive) = " in verdict[0].delta
-    assert {c.key for c in at.get("plotly_chart")} == {"gauge", "trajectory", "heatmap"}
+    assert {c.key for c in at.get("plotly_chart")} == {"gauge", "trajectory"}  # only the open tab is drawn
+    at.session_state["predict_tab"] = "Hidden state"
+    at.run()
+    assert {c.key for c in at.get("plotly_chart")} == {"gauge", "heatmap"}
 
 
 def test_predict_text_area_fallback(shipped):
@@ -114,8 +117,12 @@ def test_predict_example_button(shipped):
 
 
 def test_predict_escapes_user_html(shipped):
-    at = set_review(run(PREDICT), "<script>alert(1)</script> don't &lt;img src=x onerror=alert(2)&gt; great")
-    html_bodies = texts(at.get("html"))
+    at = run(PREDICT)
+    html_bodies = ""
+    for tab in ("Which words mattered", "What the model sees"):
+        at.session_state["predict_tab"] = tab
+        at = set_review(at, "<script>alert(1)</script> don't &lt;img src=x onerror=alert(2)&gt; great")
+        html_bodies += texts(at.get("html"))
     assert html_bodies, "the attribution and token views are rendered as HTML"
     assert "<script" not in html_bodies.lower() and "<img" not in html_bodies.lower()
     assert "don&#x27;t" in html_bodies  # escaped, not raw

@@ -46,6 +46,7 @@ def test_thirty_sessions_predict_while_a_job_trains(tiny_store, monkeypatch, tmp
 
         sessions = [AppTest.from_file(PREDICT, default_timeout=180).run() for _ in range(SESSIONS)]
         for n, at in enumerate(sessions):  # every student types, then every page reruns
+            at.session_state["predict_tab"] = "What the model sees"  # the tokens view shows the review's words
             at.session_state["review_text"] = f"{_marker(n)} a wonderful film"
             at.session_state["review_version"] = at.session_state["review_version"] + 1
         for n, at in enumerate(sessions):

@@ -11,7 +11,7 @@ import pytest
 
 from rnncore.lab.config import LAB_TASKS, LabConfig
 from rnncore.lab.tasks import TASKS, generate
-from rnncore.training.lab import _CellRun, _forward, build_lab_model, run_lab
+from rnncore.training.lab import _CellRun, _forward, build_lab_model, compiled_train_step, run_lab
 
 
 @pytest.mark.parametrize("name", LAB_TASKS)
@@ -85,8 +85,17 @@ def test_stop_ends_the_run_with_what_was_learned():
         should_stop=lambda: any(event.kind == "epoch" and event.epoch >= 2 for event in events),
     )
     assert result.cancelled and set(result.outcomes) == {"lstm", "gru"}
-    assert all(2 <= outcome.curve[-1]["round"] < 10 for outcome in result.outcomes.values())
+    rounds = {cell: outcome.curve[-1]["round"] for cell, outcome in result.outcomes.items()}
+    assert 2 <= rounds["lstm"] < 10 and rounds["lstm"] - 1 <= rounds["gru"] <= rounds["lstm"]  # stopped mid-round
     assert result.seconds < 20
+
+
+def test_compiling_leaves_the_weights_as_they_were():
+    task = TASKS["adding"]
+    model = build_lab_model(task, "gru", units=4, length=10, seed=0)
+    before = [weight.copy() for weight in model.get_weights()]
+    compiled_train_step(task, model, 0.1, generate("adding", 10, 100, seed=0))  # runs one batch to warm up
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
 
 
 def test_the_time_budget_ends_a_run():
