@@ -38,11 +38,13 @@ class Server:
 
     def children(self) -> list[int]:
         """Process ids of the server's child processes (worker processes)."""
-        path = Path(f"/proc/{self.pid}/task/{self.pid}/children")
-        try:
-            return [int(pid) for pid in path.read_text().split()]
-        except OSError:
-            return []
+        pids = []
+        for path in Path(f"/proc/{self.pid}/task").glob("*/children"):  # any thread may have started them
+            try:
+                pids += [int(pid) for pid in path.read_text().split()]
+            except OSError:
+                continue
+        return sorted(set(pids))
 
 
 def cpu_seconds(pid: int) -> float:
