@@ -91,6 +91,19 @@ def test_step_probabilities_equal_keras_on_every_prefix(cell, pooling):
     np.testing.assert_allclose(steps[:, -1], network.forward(ids).outputs, atol=1e-6)
 
 
+@pytest.mark.parametrize(("cell", "pooling"), list(itertools.product(CELLS, POOLINGS)))
+def test_bidirectional_prefix_probabilities_equal_keras_on_every_prefix(cell, pooling):
+    """The forward direction read once, the backward one per prefix: the same numbers as Keras reading each
+    prefix whole."""
+    _, model, network = _model(cell=cell, bidirectional=True, pooling=pooling, seed=21)
+    ids = np.random.default_rng(22).integers(2, VOCAB, size=9).astype(np.int32)
+    ends = np.array([1, 2, 5, 9])
+    expected = [_keras(model, ids[None, :end])[0, 0] for end in ends]
+    np.testing.assert_allclose(network.prefix_probabilities(ids, ends), expected, atol=ATOL)
+    with pytest.raises(ValueError, match="one-layer bidirectional"):
+        _model(cell=cell, pooling=pooling)[2].prefix_probabilities(ids, ends)
+
+
 def test_step_probabilities_only_where_they_are_exact():
     _, _, bidirectional = _model(cell="gru", bidirectional=True)
     ids = _padded_batch()

@@ -262,6 +262,37 @@ class NumpyRNN:
             running = np.cumsum(sequence, axis=1) / np.arange(1, sequence.shape[1] + 1)[None, :, None]
         return _sigmoid(running @ self.dense_kernel + self.dense_bias)[..., 0]
 
+    def prefix_probabilities(self, ids: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """P(positive) had the review (1-D ids) ended after word `end`, for each of `ends` (1-based), for a
+        one-layer bidirectional sentiment model. The forward direction's state after word k is the same in
+        every prefix that contains word k, so it is read once; only the backward direction, which starts at
+        the prefix's last word, re-reads each prefix (batched). About half the work of re-reading whole
+        prefixes in both directions — the Predict page does this on every keystroke."""
+        if not self.bidirectional or len(self.layers) != 1 or self.task != "sentiment":
+            raise ValueError("prefix_probabilities needs a one-layer bidirectional sentiment model")
+        layer = self.layers[0]
+        forward, _, _ = layer.forward.run(self.embedding[ids][None], None)
+        forward = forward[0]  # (T, U): state after each word
+        width = int(ends.max())
+        rows = np.full((len(ends), width), 0, ids.dtype)
+        mask = np.zeros((len(ends), width), bool)
+        for n, end in enumerate(ends):  # padded at the start, so every row's last word is at the end
+            rows[n, width - end :] = ids[:end]
+            mask[n, width - end :] = True
+        backward, backward_final, _ = layer.backward.run(self.embedding[rows], mask, reverse=True)
+        last = ends - 1
+        if self.pooling == "last":
+            pooled = np.concatenate([forward[last], backward_final], axis=1)
+        elif self.pooling == "max":
+            ahead = np.maximum.accumulate(forward, axis=0)[last]
+            pooled = np.concatenate([ahead, np.where(mask[:, :, None], backward, -np.inf).max(axis=1)], axis=1)
+        else:
+            ahead = (np.cumsum(forward, axis=0) / np.arange(1, len(forward) + 1)[:, None])[last]
+            weights = mask[:, :, None].astype(np.float32)
+            behind = (backward * weights).sum(axis=1) / weights.sum(axis=1)
+            pooled = np.concatenate([ahead, behind], axis=1)
+        return _sigmoid(pooled @ self.dense_kernel + self.dense_bias)[:, 0]
+
     # --- stateful stepping for character generation ---
     def initial_state(self) -> list[tuple[np.ndarray, np.ndarray | None]]:
         """Zero state for each layer (forward direction; generation is left-to-right)."""

@@ -128,9 +128,12 @@ class Predictor:
             return tokens, result.step_probabilities[0, offset : offset + len(tokens)]
         real = np.asarray([t.token_id for t in tokens], np.int32)
         ends = np.unique(np.linspace(1, len(real), min(len(real), MAX_PREFIXES)).round().astype(int))
-        ids, mask = _left_pad([real[:end] for end in ends])
         probabilities = np.full(len(real), np.nan, np.float32)
-        probabilities[ends - 1] = self.network.forward(ids, mask).outputs
+        if len(self.network.layers) == 1:
+            probabilities[ends - 1] = self.network.prefix_probabilities(real, ends)
+        else:  # deeper layers read the backward direction's output: every prefix is re-read in full
+            ids, mask = _left_pad([real[:end] for end in ends])
+            probabilities[ends - 1] = self.network.forward(ids, mask).outputs
         return tokens, probabilities
 
     def attribution(self, text: str) -> tuple[list[Token], np.ndarray]:
