@@ -16,7 +16,18 @@ import traceback
 
 from bench.common import REPO_ROOT, Row, Settings
 
-BENCHMARKS = ("latency", "trajectory", "generation", "training", "coldstart", "memory", "concurrency")
+BENCHMARKS = (
+    "latency",
+    "trajectory",
+    "generation",
+    "short_reviews",
+    "keystroke",
+    "classroom",
+    "coldstart",
+    "training",
+    "memory",
+    "concurrency",
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -17,6 +17,7 @@ from st_keyup import st_keyup
 from rnncore.data.corpus import decode_user_bytes
 from rnncore.errors import RnncoreError
 from rnncore.inference.predict import MAX_REVIEW_CHARS
+from rnncore.inference.short_reviews import example_lesson
 from ui.common import ModelChoice, load_predictor, model_choices, no_model_message, show_error
 
 EXAMPLES = {
@@ -96,34 +97,39 @@ def gauge_figure(probability: float) -> go.Figure:
                 "steps": [{"range": [0, 50], "color": "#fdecea"}, {"range": [50, 100], "color": "#e8f5e9"}],
                 "threshold": {"line": {"color": "black", "width": 3}, "value": 50},
             },
-        )
+        ),
+        layout={"height": 240, "margin": {"l": 30, "r": 40, "t": 50, "b": 10}},
     )
-    figure.update_layout(height=240, margin={"l": 30, "r": 40, "t": 50, "b": 10})
     return figure
 
 
 def trajectory_figure(words: list[str], probabilities: np.ndarray) -> go.Figure:
-    """P(positive) after each word, with the words on hover (and as ticks when there are few)."""
+    """P(positive) after each word, with the words on hover (and as ticks when there are few). Built in one
+    constructor call: every add_*/update_* call re-validates the figure, which cost more server CPU per
+    keystroke than the model itself."""
     steps = list(range(1, len(words) + 1))
     safe = [html.escape(word) for word in words]  # plotly renders a subset of HTML in labels
-    figure = go.Figure(
-        go.Scatter(
-            x=steps,
-            y=probabilities,
-            mode="lines+markers",
-            customdata=safe,
-            connectgaps=True,
-            hovertemplate="after “%{customdata}”<br>P(positive) = %{y:.2f}<extra></extra>",
-        )
-    )
-    figure.add_hline(y=0.5, line_dash="dash", line_color="grey", annotation_text="undecided (0.5)")
-    figure.update_yaxes(range=[0, 1], title="P(positive)")
-    if len(words) <= 40:
-        figure.update_xaxes(tickvals=steps, ticktext=safe, tickangle=-45)
-    else:
-        figure.update_xaxes(title="word number")
-    figure.update_layout(height=320, margin={"l": 20, "r": 20, "t": 20, "b": 20})
-    return figure
+    few = len(words) <= 40
+    line = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": 0.5, "y1": 0.5}
+    label = {"xref": "paper", "x": 1, "y": 0.5, "text": "undecided (0.5)", "showarrow": False, "yanchor": "bottom"}
+    layout = {
+        "height": 320,
+        "margin": {"l": 20, "r": 20, "t": 20, "b": 20},
+        "yaxis": {"range": [0, 1], "title": {"text": "P(positive)"}},
+        "xaxis": {"tickvals": steps, "ticktext": safe, "tickangle": -45} if few else {"title": {"text": "word number"}},
+        "shapes": [{**line, "line": {"dash": "dash", "color": "grey"}}],
+        "annotations": [label],
+    }
+    trace = {
+        "type": "scatter",
+        "x": steps,
+        "y": probabilities,
+        "mode": "lines+markers",
+        "customdata": safe,
+        "connectgaps": True,
+        "hovertemplate": "after “%{customdata}”<br>P(positive) = %{y:.2f}<extra></extra>",
+    }
+    return go.Figure(data=[trace], layout=layout)
 
 
 def attribution_html(words: list[str], deltas: np.ndarray) -> str:
@@ -222,6 +228,9 @@ def render_verdict(predictor, text: str) -> None:
         + ("very" if confidence > 0.8 else "fairly" if confidence > 0.4 else "not very")
         + f" ({confidence:.0%} of the way from undecided to certain)."
     )
+    lesson = example_lesson(text, prediction.probability)  # a model's known blind spot, said as a teaching point
+    if lesson:
+        right.info(lesson, icon="🎓")
     if len(text) > MAX_REVIEW_CHARS:
         right.warning(f"Your review has {len(text):,} characters; only the first {MAX_REVIEW_CHARS:,} were read.")
     tokens = predictor.tokens(text)
