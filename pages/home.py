@@ -19,6 +19,11 @@ PAGE_GUIDE = [
         "gradients make plain RNNs forget — with live numbers from real models.",
     ),
     (
+        "Sequence Lab",
+        "Race SimpleRNN, LSTM and GRU on toy sequence tasks — remember a symbol, add two marked numbers, "
+        "forecast a wave or a 'stock price' — and watch them learn (or fail) within seconds.",
+    ),
+    (
         "Train",
         "Train a SimpleRNN, LSTM or GRU on IMDB movie reviews with your own settings, watch the loss "
         "fall, and compare your run with your classmates'.",
