@@ -26,12 +26,16 @@ if [[ "$what" == sentiment || "$what" == all ]]; then
   run train sentiment --cell lstm --units 64 --bidirectional "${words[@]}" --learning-rate 0.001 --epochs 5 \
     --out "$scratch/e4"
   taught=(--teacher "$scratch/e1" --teacher "$scratch/e2" --teacher "$scratch/e3" --teacher "$scratch/e4")
-  ship() {  # ship NAME FLAGS...: learn from the teachers, then fine-tune into models/NAME
+  # Last stage: fine-tune with one 1–2-sentence crop of a training review per review added (same label), so
+  # the short sentences students type are in the training distribution (rnncore/data/sentence_crops.py).
+  ship() {  # ship NAME FLAGS...: learn from the teachers, fine-tune, fine-tune with crops into models/NAME
     local name=$1; shift
     run train sentiment "$@" "${words[@]}" --learning-rate 0.001 --epochs 5 "${taught[@]}" --out "$scratch/$name"
-    rm -rf "models/$name"  # the store never overwrites a run; it would add a suffix
     run train sentiment "$@" "${words[@]}" --learning-rate 0.0002 --epochs 2 --init-from "$scratch/$name" \
-      --out "models/$name"
+      --out "$scratch/$name-tuned"
+    rm -rf "models/$name"  # the store never overwrites a run; it would add a suffix
+    run train sentiment "$@" "${words[@]}" --learning-rate 0.0002 --epochs 2 --sentence-crops 1.0 \
+      --init-from "$scratch/$name-tuned" --out "models/$name"
   }
   ship imdb-bigru "${bigru[@]}" --embedding-dropout 0.2
   ship imdb-lstm --cell lstm --units 64

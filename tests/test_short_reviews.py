@@ -23,10 +23,10 @@ from rnncore.store import ModelStore
 
 DEV_SET = REPO_ROOT / "tests" / "data" / "short_reviews.tsv"
 MAIN_CATEGORIES = ("negation", "contrast", "comparison", "idiom", "plain", "intensity")
-# Measured on 2026-11-24 with the shipped weights.npz (NumPy mirror), 203 sentences:
-#   imdb-bigru 77.8 % (158/203), imdb-lstm 74.9 % (152/203), imdb-simplernn 73.4 % (149/203).
+# Measured on 2026-11-24 with the shipped weights.npz (NumPy mirror), 203 sentences, after the sentence-crop
+# fine-tuning stage: imdb-bigru 81.8 %, imdb-lstm 76.9 %, imdb-simplernn 75.4 % (before it: 77.8 / 74.9 / 73.4).
 # Each floor is the measured figure minus 3 points, rounded down: a retrained model may do better, never worse.
-FLOORS = {"imdb-bigru": 0.74, "imdb-lstm": 0.71, "imdb-simplernn": 0.70}
+FLOORS = {"imdb-bigru": 0.78, "imdb-lstm": 0.73, "imdb-simplernn": 0.72}
 
 
 @pytest.fixture(scope="module")
