@@ -7,6 +7,9 @@ import streamlit as st
 from ui.common import show_error
 from ui.concepts_basics import architectures_section, one_step_section
 from ui.concepts_deeper import gates_section, gradients_section, padding_section
+from ui.navigation import use_app_navigation
+
+use_app_navigation()  # first: a direct visit after a restart is served through app.py
 
 SECTIONS = [
     ("1 · One RNN step", one_step_section),

@@ -21,6 +21,9 @@ from ui.common import (
     show_error,
     submit_training,
 )
+from ui.navigation import use_app_navigation
+
+use_app_navigation()  # first: a direct visit after a restart is served through app.py
 
 DEFAULT_PRIME = "ROMEO:"
 MAX_LENGTH = 2_000  # a shared server: 2,000 characters is plenty to read in class

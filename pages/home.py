@@ -11,6 +11,9 @@ import streamlit as st
 
 from rnncore.paths import data_dir
 from ui.common import ModelChoice, broken_runs, model_choices, show_error
+from ui.navigation import use_app_navigation
+
+use_app_navigation()  # first: a direct visit after a restart is served through app.py
 
 PAGE_GUIDE = [
     (

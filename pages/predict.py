@@ -19,6 +19,9 @@ from rnncore.errors import RnncoreError
 from rnncore.inference.predict import MAX_REVIEW_CHARS
 from rnncore.inference.short_reviews import example_lesson
 from ui.common import ModelChoice, load_predictor, model_choices, no_model_message, show_error
+from ui.navigation import use_app_navigation
+
+use_app_navigation()  # first: a direct visit after a restart is served through app.py
 
 EXAMPLES = {
     "not bad at all": "not bad at all",

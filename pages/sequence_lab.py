@@ -6,6 +6,9 @@ import streamlit as st
 
 from ui.common import classroom_limits, job_pool, session_owner, show_error
 from ui.lab import JOB_KEY, measured_table, monitor, results, settings, submit
+from ui.navigation import use_app_navigation
+
+use_app_navigation()  # first: a direct visit after a restart is served through app.py
 
 st.title("Sequence Lab")
 st.markdown(

@@ -6,8 +6,11 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.common import classroom_limits, job_pool, session_owner, show_error, submit_training
+from ui.navigation import use_app_navigation
 from ui.train_form import build_config, run_name, settings_form, show_estimate
 from ui.train_results import experiment_board, job_summary, monitor, show_results
+
+use_app_navigation()  # first: a direct visit after a restart is served through app.py
 
 
 def settings_part() -> None:

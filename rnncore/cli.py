@@ -460,6 +460,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
             "baseline_name": result.baseline_name,
             "baseline": result.baseline,
             "higher_is_better": result.higher_is_better,
+            "best_possible": result.best_possible,
             "seconds": round(result.seconds, 2),
             "train_seconds": round(outcome.seconds, 2),
             "compile_seconds": round(outcome.compile_seconds, 2),

@@ -24,7 +24,19 @@ from rnncore.lab.config import LabConfig  # noqa: E402
 from rnncore.lab.results import LabResult  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-GRID = ("memory:10", "memory:50", "memory:100", "adding:50", "parity:10", "sine:50", "randomwalk:50", "chars:20")
+GRID = (
+    "memory:10",
+    "memory:20",
+    "memory:50",
+    "memory:100",
+    "adding:50",
+    "parity:4",
+    "parity:5",
+    "parity:10",
+    "sine:50",
+    "randomwalk:50",
+    "chars:20",
+)
 HEADER = [
     "| task | length | cell | metric | baseline | seconds | seed | rounds |",
     "|---|---:|---|---:|---:|---:|---:|---:|",
@@ -44,15 +56,15 @@ def rows(result: LabResult) -> list[str]:
     lines = []
     for cell, outcome in result.outcomes.items():
         lines.append(
-            f"| {config.task} | {config.length} | {CELL_CLASS[cell]} | {result.metric_name} {_number(outcome.metric)} "
-            f"| {_number(result.baseline)} ({result.baseline_name}) | {outcome.seconds:.1f} | {config.seed} "
-            f"| {outcome.curve[-1]['round']} |"
+            f"| {config.task} | {config.length} | {CELL_CLASS[cell]} | {result.metric_name} "
+            f"{_number(outcome.metric, result.metric_name)} | {_number(result.baseline, result.metric_name)} "
+            f"({result.baseline_name}) | {outcome.seconds:.1f} | {config.seed} | {outcome.curve[-1]['round']} |"
         )
     return lines
 
 
-def _number(value: float) -> str:
-    return f"{value:.3f}" if abs(value) >= 0.01 else f"{value:.2e}"
+def _number(value: float, metric_name: str) -> str:
+    return f"{value:.3f}" if metric_name == "accuracy" else f"{value:.4g}"  # MSE: four significant digits
 
 
 def preamble(seconds: float) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rnncore.training.keras_io import save_run
-from tests.browser_server import CHROMIUM, go_to, screenshot, streamlit_server, wait_idle
+from tests.browser_server import CHROMIUM, go_to, screenshot, streamlit_server, wait_idle  # noqa: F401
 from tests.conftest import TINY_CHARS
 
 pytestmark = pytest.mark.browser
@@ -114,6 +114,25 @@ def assert_healthy(page) -> None:
     """No exception box and no generic 'Something went wrong' error on the page."""
     assert page.locator(EXCEPTION).count() == 0, page.locator(EXCEPTION).first.inner_text()
     assert page.get_by_text("Something went wrong").count() == 0
+
+
+def test_a_direct_link_on_a_fresh_server_gets_the_apps_navigation(browser, isolated_environment):
+    """The first visitor after a restart opens /predict directly (a link the teacher shared): the page is
+    served through app.py (titled navigation, no stray 'app' page), not as a bare pages/ file."""
+    with streamlit_server({"RNNCORE_TRAINING": "off", "TF_CPP_MIN_LOG_LEVEL": "3"}) as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        try:
+            tab = context.new_page()
+            tab.goto(url + "/predict")
+            expect(tab.locator('[data-testid="stSidebarNav"]').get_by_text("Sequence Lab", exact=True)).to_be_visible(
+                timeout=LONG_WAIT
+            )
+            links = tab.locator('[data-testid="stSidebarNav"] a')
+            hrefs = {links.nth(n).get_attribute("href") for n in range(links.count())}
+            assert len(hrefs) == len(PAGES) and url + "/app" not in hrefs  # no stray entry for app.py
+            expect(tab.locator("h1").first).to_contain_text("Predict")
+        finally:
+            context.close()
 
 
 def test_home_loads(page, app_url):

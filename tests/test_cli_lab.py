@@ -19,7 +19,7 @@ def test_a_tiny_run_of_every_task_through_the_cli(name):
     assert summary["task"] == name and summary["cell"] == "gru" and summary["length"] == task.min_length
     assert summary["rounds"] == 2 and summary["epochs"] == 2 and summary["units"] == 4 and summary["seed"] == 3
     assert summary["metric_name"] == task.metric_name and summary["baseline_name"] == task.baseline_name
-    assert summary["higher_is_better"] == task.higher_is_better
+    assert summary["higher_is_better"] == task.higher_is_better and summary["best_possible"] is not None
     assert summary["seconds"] > 0 and summary["baseline"] > 0 and summary["metric"] >= 0
     if task.metric_name == "accuracy":
         assert 0 <= summary["metric"] <= 1

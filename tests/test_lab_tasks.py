@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rnncore.lab.config import LAB_TASKS, LabConfig
-from rnncore.lab.tasks import CHARS_ALPHABET, TASKS, baseline, generate, loss, score
+from rnncore.lab.tasks import CHARS_ALPHABET, TASKS, baseline, best_possible, generate, loss, score
 
 
 @pytest.mark.parametrize("name", LAB_TASKS)
@@ -144,3 +144,19 @@ def test_every_task_is_listed_with_a_consistent_description():
         assert task.shape == ("many-to-many" if task.output.startswith("sequence") else "many-to-one")
         assert task.higher_is_better == (task.metric_name == "accuracy")
         assert 2 <= task.look_for.count(". ") + 1 <= 5
+
+
+def test_best_possible_chars_accuracy_matches_the_best_guess_on_generated_windows():
+    for length in (5, 20):
+        data = generate("chars", length, 4_000, seed=0)
+        ids = np.concatenate([data.inputs.argmax(axis=-1), data.targets[:, -1:]], axis=1)
+        correct = 0
+        for step in range(length):
+            prefixes, inverse = np.unique(ids[:, : step + 1], axis=0, return_inverse=True)
+            for group in range(len(prefixes)):
+                correct += np.bincount(ids[inverse.reshape(-1) == group, step + 1]).max()
+        assert correct / ids[:, 1:].size == pytest.approx(best_possible("chars", length), abs=0.01)
+    assert best_possible("chars", 5) < best_possible("chars", 20) < best_possible("chars", 60) < 1
+    assert best_possible("memory", 50) == 1.0 and best_possible("adding", 50) == 0.0
+    walk = generate("randomwalk", 50, 2_000, seed=1)
+    assert baseline("randomwalk", walk) == pytest.approx(best_possible("randomwalk", 50), rel=0.05)

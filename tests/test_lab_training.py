@@ -113,3 +113,8 @@ def test_claim_memory_at_length_5_is_learned_well_above_chance():
 def test_claim_no_cell_beats_persistence_on_a_random_walk():
     result = run_lab(LabConfig(task="randomwalk", cells=("gru",), length=30, epochs=15, seed=0))
     assert result.outcomes["gru"].metric > 0.97 * result.baseline
+
+
+def test_claim_a_network_beats_persistence_on_a_sine_wave():
+    result = run_lab(LabConfig(task="sine", cells=("gru",), length=20, epochs=10, seed=0))
+    assert result.outcomes["gru"].metric < 0.5 * result.baseline

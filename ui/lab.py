@@ -88,8 +88,11 @@ def curves(job: Job) -> dict[str, list]:
     return points
 
 
-def curves_figure(config: LabConfig, points: dict[str, list], baseline: float | None) -> go.Figure:
-    """The validation metric of every cell against training time, with the baseline as a dashed line."""
+def curves_figure(
+    config: LabConfig, points: dict[str, list], baseline: float | None, best: float | None = None
+) -> go.Figure:
+    """The validation metric of every cell against training time, with the baseline as a dashed line and,
+    where it is known, the best any predictor can do on average as a dotted one."""
     task = TASKS[config.task]
     figure = go.Figure()
     for cell, rows in points.items():
@@ -108,6 +111,8 @@ def curves_figure(config: LabConfig, points: dict[str, list], baseline: float | 
             )
     if baseline is not None:
         figure.add_hline(y=baseline, line_dash="dash", line_color="grey", annotation_text=task.baseline_name)
+    if best is not None:
+        figure.add_hline(y=best, line_dash="dot", line_color="black", annotation_text="best possible")
     figure.update_layout(
         xaxis_title="training seconds",
         yaxis_title=f"validation {task.metric_name}",
@@ -153,7 +158,8 @@ def results(job: Job) -> None:
     if result.cancelled:
         st.info("Stopped early: the figures below are what the cells had learned by then.")
     config = result.config
-    st.plotly_chart(curves_figure(config, curves(job), result.baseline), width="stretch", key=f"lab_curves_{job.id}")
+    figure = curves_figure(config, curves(job), result.baseline, result.best_possible)
+    st.plotly_chart(figure, width="stretch", key=f"lab_curves_{job.id}")
     better = "higher" if result.higher_is_better else "lower"
     rows = [
         {
@@ -174,6 +180,11 @@ def results(job: Job) -> None:
     tabs = st.tabs(["Predictions vs truth", "Hidden state", "Gradient through time"])
     with tabs[0]:
         st.plotly_chart(prediction_figure(result), width="stretch", key=f"lab_pred_{job.id}")
+        if result.forecast_from is not None:
+            st.caption(
+                "Solid lines: one step ahead, the network always sees the true past (many-to-many). Dotted: from "
+                "the dashed line on it is fed its own predictions instead (one-to-many), so its errors pile up."
+            )
     with tabs[1]:
         cell = st.radio(
             "Cell", list(result.outcomes), format_func=CELL_CLASS.get, horizontal=True, key=f"lab_h_{job.id}"
@@ -213,6 +224,18 @@ def prediction_figure(result: LabResult) -> go.Figure:
             for cell, outcome in result.outcomes.items():
                 values = np.asarray(outcome.example_prediction).reshape(len(truth), -1)[:, 0]
                 figure.add_trace(go.Scatter(x=steps, y=values, name=CELL_CLASS[cell], line_color=COLOURS[cell]))
+                if outcome.forecast is not None:  # many steps ahead: the network feeds on its own predictions
+                    ahead = np.asarray(outcome.forecast).reshape(len(truth), -1)[:, 0]
+                    figure.add_trace(
+                        go.Scatter(
+                            x=steps,
+                            y=ahead,
+                            name=f"{CELL_CLASS[cell]}, free-running",
+                            line={"color": COLOURS[cell], "dash": "dot"},
+                        )
+                    )
+            if result.forecast_from is not None:
+                figure.add_vline(x=result.forecast_from, line_dash="dash", annotation_text="forecast starts")
             figure.update_layout(xaxis_title="time step", yaxis_title="value")
         else:
             figure.add_trace(go.Scatter(x=steps, y=truth, name="truth", mode="markers", marker_color="black"))

@@ -50,3 +50,4 @@ class LabResult:
     forecast_from: int | None = None  # first free-running step of CellOutcome.forecast (forecast tasks only)
     batches_per_round: int = 0
     batch_size: int = 0
+    best_possible: float | None = None  # rnncore.lab.tasks.best_possible: what no cell can beat on average

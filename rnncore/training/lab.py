@@ -24,7 +24,7 @@ from rnncore.events import EventHandler, StopCheck, TrainEvent, ignore_event, ne
 from rnncore.inference.numpy_rnn import Cell
 from rnncore.lab.config import LabConfig
 from rnncore.lab.results import CellOutcome, LabResult
-from rnncore.lab.tasks import TASKS, LabTask, TaskData, baseline, generate, loss, score
+from rnncore.lab.tasks import TASKS, LabTask, TaskData, baseline, best_possible, generate, loss, score
 
 TRAIN_EXAMPLES, VALIDATION_EXAMPLES, BATCH_SIZE = 4_096, 512, 64
 GRADIENT_EXAMPLES = 128
@@ -34,14 +34,15 @@ STOP_POLL_SECONDS = 0.1
 
 def batches_per_round(length: int) -> int:
     """Batches in one round: about 0.1 s of training for 16 units on one core (a batch of 64 costs about
-    1.5 ms + 0.09 ms per step), so 40 rounds of three cells fit the default 15-second budget. It depends on the
-    length only, never on the clock, so a run is the same for a seed whatever else the machine is doing."""
+    1.5 ms + 0.09 ms per step), so 40 rounds of three cells about fit the default 15-second budget on a quiet
+    machine (on a busy one the wall-clock budget ends the run earlier). It depends on the length only, never on
+    the clock, so the rounds of a seed are the same whatever else the machine is doing."""
     return int(np.clip(round(1_000 / (length + 10)), 4, 32))
 
 
 def build_lab_model(task: LabTask, cell: str, units: int, length: int, seed: int) -> Any:
     """Input → SimpleRNN/LSTM/GRU(units) → Dense, with Keras's default initialisers (SimpleRNN starts from an
-    orthogonal recurrent matrix). The same seed gives every cell the same Dense start."""
+    orthogonal recurrent matrix); the seed fixes the starting weights."""
     from rnncore.training.tf_setup import keras_module
 
     keras = keras_module()
@@ -245,6 +246,7 @@ def run_lab(config: LabConfig, on_event: EventHandler = ignore_event, should_sto
         forecast_from=config.length // 2 if sequence_value else None,
         batches_per_round=batches,
         batch_size=BATCH_SIZE,
+        best_possible=best_possible(config.task, config.length),
     )
 
 
