@@ -163,6 +163,15 @@ class Settings:
             self._loaded[run.name] = load_network_run(run)
         return self._loaded[run.name]
 
+    def keras_model(self, run: RunInfo):
+        """The run's Keras model (TensorFlow): the naive baselines call model.predict on it."""
+        from rnncore.training.keras_io import load_keras_run
+
+        key = f"keras:{run.name}"
+        if key not in self._loaded:
+            self._loaded[key] = load_keras_run(run).model
+        return self._loaded[key]
+
 
 def times(value: float) -> str:
     """A ratio for the table: '1.07×', '96×', '8,428×'."""

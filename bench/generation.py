@@ -15,7 +15,7 @@ PRIME = "ROMEO:\n"
 TARGET_CHARS_PER_S = 2_000
 
 
-def measure(run: Any, length: int = LENGTH, repeats: int = 3, naive_steps: int = 100) -> dict:
+def measure(run: Any, keras_model: Any, length: int = LENGTH, repeats: int = 3, naive_steps: int = 100) -> dict:
     """Chars/s for `repeats` generations of `length` chars, and a naive estimate from `naive_steps` steps
     spread evenly over the same generation (so growing-context cost is averaged, not just the cheap start)."""
     from rnncore.inference.sample import CharSampler, softmax
@@ -30,10 +30,10 @@ def measure(run: Any, length: int = LENGTH, repeats: int = 3, naive_steps: int =
     rng = np.random.default_rng(0)
     positions = np.linspace(0, length - 1, num=min(naive_steps, length)).astype(int)
     contexts = [sampler.vocabulary.encode(prime + text[:p]) for p in positions]
-    run.model.predict(np.asarray(contexts[0])[None, :], verbose=0)  # build the predict function once
+    keras_model.predict(np.asarray(contexts[0])[None, :], verbose=0)  # build the predict function once
     started = time.perf_counter()
     for ids in contexts:
-        logits = run.model.predict(np.asarray(ids)[None, :], verbose=0)[0, -1]
+        logits = keras_model.predict(np.asarray(ids)[None, :], verbose=0)[0, -1]
         probabilities = softmax(logits, 0.8)
         rng.choice(len(probabilities), p=probabilities)
     naive_seconds = time.perf_counter() - started
@@ -62,7 +62,13 @@ def run(settings: Settings) -> Section:
         section.rows.append(Row("char generation", "no char model", status="SKIP"))
         return section
     settings.log(f"generation: {info.name}")
-    result = measure(settings.load(info), LENGTH, 2 if settings.quick else 5, 30 if settings.quick else 100)
+    result = measure(
+        settings.load(info),
+        settings.keras_model(info),
+        LENGTH,
+        2 if settings.quick else 5,
+        30 if settings.quick else 100,
+    )
     section.details[info.name] = {"model": describe_run(info), **result}
     section.rows.append(
         Row(

@@ -23,7 +23,9 @@ LENGTHS = (20, 250, 1_000)
 TARGET_P95_MS = 5.0
 
 
-def measure(run: Any, lengths: tuple[int, ...] = LENGTHS, repeats: int = 200, naive_repeats: int = 30) -> dict:
+def measure(
+    run: Any, keras_model: Any, lengths: tuple[int, ...] = LENGTHS, repeats: int = 200, naive_repeats: int = 30
+) -> dict:
     """Latency stats per review length for one LoadedRun: ours (NumPy Predictor) and naive Keras predict
     on the same ids padded to maxlen, as the model was trained."""
     from rnncore.data.text import pad_sequences
@@ -38,7 +40,7 @@ def measure(run: Any, lengths: tuple[int, ...] = LENGTHS, repeats: int = 200, na
         padded = pad_sequences([ids], config.maxlen, config.truncating, config.padding)
         ours = stats_ms(time_calls(lambda text=text: predictor.predict(text), repeats, warmup=3))
         naive = stats_ms(
-            time_calls(lambda padded=padded: run.model.predict(padded, verbose=0), naive_repeats, warmup=3)
+            time_calls(lambda padded=padded: keras_model.predict(padded, verbose=0), naive_repeats, warmup=3)
         )
         result[str(length)] = {
             "words": length,
@@ -62,7 +64,7 @@ def run(settings: Settings) -> Section:
     worst = None
     for info in runs:
         settings.log(f"latency: {info.name}")
-        details = measure(settings.load(info), LENGTHS, repeats, naive_repeats)
+        details = measure(settings.load(info), settings.keras_model(info), LENGTHS, repeats, naive_repeats)
         section.details[info.name] = {"model": describe_run(info), "lengths": details}
         for key, entry in details.items():
             ours, naive = entry["ours"], entry["naive"]

@@ -20,7 +20,7 @@ def _positive(stats: dict) -> None:
 
 
 def test_latency_measure(sentiment_run):
-    result = latency.measure(sentiment_run, lengths=(20, 250), repeats=3, naive_repeats=2)
+    result = latency.measure(sentiment_run, sentiment_run.model, lengths=(20, 250), repeats=3, naive_repeats=2)
     assert set(result) == {"20", "250"}
     for entry in result.values():
         _positive(entry["ours"])
@@ -37,7 +37,7 @@ def test_trajectory_measure(sentiment_run):
 
 
 def test_generation_measure(char_run):
-    result = generation.measure(char_run, length=60, repeats=1, naive_steps=3)
+    result = generation.measure(char_run, char_run.model, length=60, repeats=1, naive_steps=3)
     assert result["naive_steps"] == 3
     for key in ("chars_per_s", "chars_per_s_worst", "naive_chars_per_s", "speedup", "seconds_p50"):
         assert result[key] > 0, key
