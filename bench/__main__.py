@@ -23,6 +23,7 @@ BENCHMARKS = (
     "short_reviews",
     "keystroke",
     "classroom",
+    "lab",
     "coldstart",
     "training",
     "memory",
