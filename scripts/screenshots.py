@@ -30,6 +30,12 @@ def main() -> int:
         go_to(page, url, "/concepts")
         page.screenshot(path=str(OUT / "concepts.png"))
 
+        go_to(page, url, "/sequence_lab")
+        page.get_by_role("button", name="Train", exact=True).click()
+        expect(page.get_by_text("Run took")).to_be_visible(timeout=120_000)
+        page.get_by_text("Run #").scroll_into_view_if_needed()
+        page.screenshot(path=str(OUT / "sequence-lab.png"))
+
         go_to(page, url, "/predict")
         box = page.locator("input.stkeyup__input")
         box.fill(REVIEW)
