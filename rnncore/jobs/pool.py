@@ -42,6 +42,9 @@ class WorkerProcess:
         ours, theirs = Pipe()
         environment = dict(os.environ)
         environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), environment.get("PYTHONPATH")]))
+        # One BLAS thread per worker: TensorFlow has its own thread settings, and OpenBLAS would otherwise start
+        # a thread per core in every worker (two workers on two cores ran local jobs at half speed).
+        environment.setdefault("OMP_NUM_THREADS", "1")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "rnncore.jobs.worker_main", str(theirs.fileno()), *preload],
             pass_fds=[theirs.fileno()],
