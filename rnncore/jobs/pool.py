@@ -12,7 +12,6 @@ answered within `stop_grace` seconds.
 
 from __future__ import annotations
 
-import itertools
 import os
 import signal
 import subprocess
@@ -26,6 +25,7 @@ from typing import Any
 
 from rnncore.events import TrainEvent
 from rnncore.jobs.job import CANCELLED, DONE, FAILED, RUNNING, Job
+from rnncore.jobs.queues import LaneQueues
 
 WARM_UP = "rnncore.training.tf_setup:keras_module"  # what a worker imports before its first job
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -99,7 +99,7 @@ class WorkerProcess:
         self.pool._process_exited(self, code)
 
 
-class JobPool:
+class JobPool(LaneQueues):
     """Lanes of warm worker processes: `lanes={"train": 1, "lab": 1}` means one process per lane."""
 
     def __init__(
@@ -108,60 +108,14 @@ class JobPool:
         preload: Iterable[str] = (WARM_UP,),
         stop_grace: float = 1.0,
     ):
-        lanes = dict(lanes or {"train": 1})
-        for name, size in lanes.items():
-            if not isinstance(size, int) or size < 1:
-                raise ValueError(f"lane {name!r} needs at least one worker process; got {size!r}")
-        self.sizes = lanes
+        super().__init__(lanes)
         self.preload = tuple(preload)
         self.stop_grace = stop_grace
-        self._ids = itertools.count(1)
-        self._lock = threading.RLock()
-        self._queues: dict[str, list[Job]] = {name: [] for name in lanes}
-        self._workers: dict[str, list[WorkerProcess]] = {name: [] for name in lanes}
-        self._jobs: dict[int, Job] = {}
-        self._closed = False
-        self.replaced = 0  # processes started to replace crashed or killed ones
-        for name in lanes:
+        self._workers: dict[str, list[WorkerProcess]] = {name: [] for name in self.sizes}
+        for name in self.sizes:
             self._fill(name)
 
-    # --- the API pages use ---
-    def submit(
-        self, task: str, payload: Any, *, lane: str = "train", owner: str = "", label: str = "", config: Any = None
-    ) -> Job:
-        """Queue `task` ("module:function", called as task(payload, on_event, should_stop) in a worker)."""
-        if lane not in self._queues:
-            raise ValueError(f"no lane {lane!r}; this pool has {', '.join(self._queues)}")
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("the job pool is shut down")
-            job = Job(next(self._ids), task, payload, lane, owner, label or task.rpartition(":")[2], config)
-            job._on_cancel, job._queue_position = self._cancel, self.queue_position
-            self._jobs[job.id] = job
-            self._queues[lane].append(job)
-            self._dispatch(lane)
-        return job
-
-    def get(self, job_id: int) -> Job | None:
-        """Job by id (None if unknown)."""
-        with self._lock:
-            return self._jobs.get(job_id)
-
-    def jobs(self, owner: str | None = None, lane: str | None = None) -> list[Job]:
-        """All jobs (of one owner / lane), oldest first."""
-        with self._lock:
-            return [
-                job
-                for job in self._jobs.values()
-                if (owner is None or job.owner == owner) and (lane is None or job.lane == lane)
-            ]
-
-    def queue_position(self, job: Job) -> int:
-        """1-based position among the jobs waiting in its lane (0 if not waiting)."""
-        with self._lock:
-            waiting = self._queues.get(job.lane, [])
-            return waiting.index(job) + 1 if job in waiting else 0
-
+    # --- beyond LaneQueues: workers ---
     def worker_pids(self) -> list[int]:
         """Process ids of the live workers (benchmarks read their memory)."""
         with self._lock:

@@ -29,7 +29,6 @@ works without Ray installed; ray is imported when a pool is created.
 from __future__ import annotations
 
 import atexit
-import itertools
 import logging
 import math
 import os
@@ -46,6 +45,7 @@ from rnncore.errors import RnncoreError
 from rnncore.events import TrainEvent
 from rnncore.jobs.job import CANCELLED, DONE, FAILED, RUNNING, Job
 from rnncore.jobs.pool import WARM_UP
+from rnncore.jobs.queues import LaneQueues
 from rnncore.jobs.worker_main import resolve
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -265,7 +265,7 @@ class ActorSlot:
         return since + len(events)
 
 
-class RayJobPool:
+class RayJobPool(LaneQueues):
     """JobPool's API on a Ray cluster: `lanes={"train": 8, "lab": 2}` means eight warm actors for training and
     two for Sequence Lab runs, placed wherever the cluster has a free CPU."""
 
@@ -284,72 +284,26 @@ class RayJobPool:
         """`address`: "auto" (this machine is part of a cluster), "HOST:6379", "ray://HOST:10001", or "local"
         (start a one-machine cluster inside this process with `num_cpus` logical CPUs: tests, benchmarks).
         `py_modules`: further top-level packages of this project that tasks import (tests ship "tests")."""
-        lanes = dict(lanes or {"train": 1})
-        for name, size in lanes.items():
-            if not isinstance(size, int) or size < 1:
-                raise ValueError(f"lane {name!r} needs at least one worker; got {size!r}")
+        super().__init__(lanes)
         if address == "local" and num_cpus is None:  # room for every actor, as JobPool starts every process
-            num_cpus = max(os.cpu_count() or 1, math.ceil(sum(lanes.values()) * cpus_per_worker))
+            num_cpus = max(os.cpu_count() or 1, math.ceil(sum(self.sizes.values()) * cpus_per_worker))
         connect(address, num_cpus=num_cpus, py_modules=("rnncore", *py_modules))
         import ray
 
         self._actor_class = ray.remote(RayWorker)
-        self.sizes = lanes
         self.preload = tuple(preload)
         self.stop_grace = stop_grace
         self.cpus_per_worker = cpus_per_worker
         self.poll_interval = poll_interval
-        self._ids = itertools.count(1)
-        self._lock = threading.RLock()
-        self._queues: dict[str, list[Job]] = {name: [] for name in lanes}
-        self._slots: dict[str, list[ActorSlot]] = {name: [] for name in lanes}
-        self._jobs: dict[int, Job] = {}
-        self._closed = False
+        self._slots: dict[str, list[ActorSlot]] = {name: [] for name in self.sizes}
         self._startup_failures = 0
-        self.replaced = 0  # actors started to replace lost or killed ones
-        for name in lanes:
+        for name in self.sizes:
             self._fill(name)
         # Before Ray's own exit hook disconnects (hooks run last registered first): end the monitor threads,
         # which would otherwise call Ray after it disconnected.
         atexit.register(_shutdown_at_exit, weakref.ref(self))
 
-    # --- the API pages use (the same as JobPool's) ---
-    def submit(
-        self, task: str, payload: Any, *, lane: str = "train", owner: str = "", label: str = "", config: Any = None
-    ) -> Job:
-        """Queue `task` ("module:function", called as task(payload, on_event, should_stop) in an actor)."""
-        if lane not in self._queues:
-            raise ValueError(f"no lane {lane!r}; this pool has {', '.join(self._queues)}")
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("the job pool is shut down")
-            job = Job(next(self._ids), task, payload, lane, owner, label or task.rpartition(":")[2], config)
-            job._on_cancel, job._queue_position = self._cancel, self.queue_position
-            self._jobs[job.id] = job
-            self._queues[lane].append(job)
-            self._dispatch(lane)
-        return job
-
-    def get(self, job_id: int) -> Job | None:
-        """Job by id (None if unknown)."""
-        with self._lock:
-            return self._jobs.get(job_id)
-
-    def jobs(self, owner: str | None = None, lane: str | None = None) -> list[Job]:
-        """All jobs (of one owner / lane), oldest first."""
-        with self._lock:
-            return [
-                job
-                for job in self._jobs.values()
-                if (owner is None or job.owner == owner) and (lane is None or job.lane == lane)
-            ]
-
-    def queue_position(self, job: Job) -> int:
-        """1-based position among the jobs waiting in its lane (0 if not waiting)."""
-        with self._lock:
-            waiting = self._queues.get(job.lane, [])
-            return waiting.index(job) + 1 if job in waiting else 0
-
+    # --- beyond LaneQueues: actors ---
     def worker_pids(self) -> list[int]:
         """Process ids of the ready actors (on their own nodes: only meaningful on a one-machine cluster)."""
         with self._lock:

@@ -1,0 +1,70 @@
+"""What every job pool shares, local processes or Ray actors: lanes of first-in-first-out queues, job ids, and
+the lookups pages use. A pool subclass starts its workers and hands waiting jobs to idle ones (`_dispatch`),
+and stops a job (`_cancel`)."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Any
+
+from rnncore.jobs.job import Job
+
+
+class LaneQueues:
+    """Lanes of queued jobs: `lanes={"train": 1, "lab": 1}` means one worker per lane."""
+
+    def __init__(self, lanes: dict[str, int] | None = None):
+        lanes = dict(lanes or {"train": 1})
+        for name, size in lanes.items():
+            if not isinstance(size, int) or size < 1:
+                raise ValueError(f"lane {name!r} needs at least one worker; got {size!r}")
+        self.sizes = lanes
+        self._ids = itertools.count(1)
+        self._lock = threading.RLock()
+        self._queues: dict[str, list[Job]] = {name: [] for name in lanes}
+        self._jobs: dict[int, Job] = {}
+        self._closed = False
+        self.replaced = 0  # workers started to replace crashed, lost or killed ones
+
+    def submit(
+        self, task: str, payload: Any, *, lane: str = "train", owner: str = "", label: str = "", config: Any = None
+    ) -> Job:
+        """Queue `task` ("module:function", called as task(payload, on_event, should_stop) by a worker)."""
+        if lane not in self._queues:
+            raise ValueError(f"no lane {lane!r}; this pool has {', '.join(self._queues)}")
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the job pool is shut down")
+            job = Job(next(self._ids), task, payload, lane, owner, label or task.rpartition(":")[2], config)
+            job._on_cancel, job._queue_position = self._cancel, self.queue_position
+            self._jobs[job.id] = job
+            self._queues[lane].append(job)
+            self._dispatch(lane)
+        return job
+
+    def get(self, job_id: int) -> Job | None:
+        """Job by id (None if unknown)."""
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def jobs(self, owner: str | None = None, lane: str | None = None) -> list[Job]:
+        """All jobs (of one owner / lane), oldest first."""
+        with self._lock:
+            return [
+                job
+                for job in self._jobs.values()
+                if (owner is None or job.owner == owner) and (lane is None or job.lane == lane)
+            ]
+
+    def queue_position(self, job: Job) -> int:
+        """1-based position among the jobs waiting in its lane (0 if not waiting)."""
+        with self._lock:
+            waiting = self._queues.get(job.lane, [])
+            return waiting.index(job) + 1 if job in waiting else 0
+
+    def _dispatch(self, lane: str) -> None:
+        raise NotImplementedError
+
+    def _cancel(self, job: Job) -> None:
+        raise NotImplementedError
