@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from rnncore.events import TrainEvent
-from rnncore.jobs.job import CANCELLED, DONE, FAILED, RUNNING, Job
+from rnncore.jobs.job import CANCELLED, DONE, FAILED, Job
 from rnncore.jobs.queues import LaneQueues
 
 WARM_UP = "rnncore.training.tf_setup:keras_module"  # what a worker imports before its first job
@@ -111,7 +111,6 @@ class JobPool(LaneQueues):
         super().__init__(lanes)
         self.preload = tuple(preload)
         self.stop_grace = stop_grace
-        self._workers: dict[str, list[WorkerProcess]] = {name: [] for name in self.sizes}
         for name in self.sizes:
             self._fill(name)
 
@@ -143,26 +142,10 @@ class JobPool(LaneQueues):
             while not self._closed and len(self._workers[lane]) < self.sizes[lane]:
                 self._workers[lane].append(WorkerProcess(self, lane, self.preload))
 
-    def _dispatch(self, lane: str) -> None:
-        with self._lock:
-            for worker in self._workers[lane]:
-                if not self._queues[lane]:
-                    return
-                if worker.job is None and worker.process.poll() is None:
-                    job = self._queues[lane].pop(0)
-                    job.status, job.started = RUNNING, time.time()
-                    worker.run(job)
+    def _is_idle(self, worker: WorkerProcess) -> bool:
+        return worker.job is None and worker.process.poll() is None
 
-    def _cancel(self, job: Job) -> None:
-        with self._lock:
-            waiting = self._queues.get(job.lane, [])
-            if job in waiting:
-                waiting.remove(job)
-                job.finish(CANCELLED, message="Cancelled before it started")
-                return
-            worker = next((w for workers in self._workers.values() for w in workers if w.job is job), None)
-        if worker is None:
-            return
+    def _stop(self, worker: WorkerProcess, job: Job) -> None:
         worker.send(("stop", job.id))
         # Cooperative first: the job sees the stop after its current batch and says so ("stopping"); a job
         # that does not answer within the grace period (a long batch, data loading) is ended with its process.

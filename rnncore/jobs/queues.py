@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from typing import Any
 
-from rnncore.jobs.job import Job
+from rnncore.jobs.job import CANCELLED, RUNNING, Job
 
 
 class LaneQueues:
@@ -24,6 +25,7 @@ class LaneQueues:
         self._lock = threading.RLock()
         self._queues: dict[str, list[Job]] = {name: [] for name in lanes}
         self._jobs: dict[int, Job] = {}
+        self._workers: dict[str, list[Any]] = {name: [] for name in lanes}  # the subclass's worker objects
         self._closed = False
         self.replaced = 0  # workers started to replace crashed, lost or killed ones
 
@@ -64,7 +66,32 @@ class LaneQueues:
             return waiting.index(job) + 1 if job in waiting else 0
 
     def _dispatch(self, lane: str) -> None:
-        raise NotImplementedError
+        """Hand the lane's waiting jobs, oldest first, to its idle workers."""
+        with self._lock:
+            for worker in self._workers[lane]:
+                if not self._queues[lane]:
+                    return
+                if self._is_idle(worker):
+                    job = self._queues[lane].pop(0)
+                    job.status, job.started = RUNNING, time.time()
+                    worker.run(job)
 
     def _cancel(self, job: Job) -> None:
+        """A waiting job never starts; a running one is asked to stop (see the subclass's _stop)."""
+        with self._lock:
+            waiting = self._queues.get(job.lane, [])
+            if job in waiting:
+                waiting.remove(job)
+                job.finish(CANCELLED, message="Cancelled before it started")
+                return
+            worker = next((w for workers in self._workers.values() for w in workers if w.job is job), None)
+        if worker is not None:
+            self._stop(worker, job)
+
+    def _is_idle(self, worker: Any) -> bool:
+        """Whether a worker can take a job now."""
+        raise NotImplementedError
+
+    def _stop(self, worker: Any, job: Job) -> None:
+        """Stop the job a worker is running."""
         raise NotImplementedError

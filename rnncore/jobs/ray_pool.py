@@ -43,7 +43,7 @@ from typing import Any
 
 from rnncore.errors import RnncoreError
 from rnncore.events import TrainEvent
-from rnncore.jobs.job import CANCELLED, DONE, FAILED, RUNNING, Job
+from rnncore.jobs.job import CANCELLED, DONE, FAILED, Job
 from rnncore.jobs.pool import WARM_UP
 from rnncore.jobs.queues import LaneQueues
 from rnncore.jobs.worker_main import resolve
@@ -295,7 +295,6 @@ class RayJobPool(LaneQueues):
         self.stop_grace = stop_grace
         self.cpus_per_worker = cpus_per_worker
         self.poll_interval = poll_interval
-        self._slots: dict[str, list[ActorSlot]] = {name: [] for name in self.sizes}
         self._startup_failures = 0
         for name in self.sizes:
             self._fill(name)
@@ -307,13 +306,13 @@ class RayJobPool(LaneQueues):
     def worker_pids(self) -> list[int]:
         """Process ids of the ready actors (on their own nodes: only meaningful on a one-machine cluster)."""
         with self._lock:
-            return [slot.pid for slots in self._slots.values() for slot in slots if slot.ready.is_set()]
+            return [slot.pid for slots in self._workers.values() for slot in slots if slot.ready.is_set()]
 
     def wait_ready(self, timeout: float = 60.0) -> bool:
         """Block until every actor has finished its warm-up imports."""
         deadline = time.monotonic() + timeout
         with self._lock:
-            slots = [slot for lane in self._slots.values() for slot in lane]
+            slots = [slot for lane in self._workers.values() for slot in lane]
         return all(slot.ready.wait(max(0.0, deadline - time.monotonic())) for slot in slots)
 
     def shutdown(self) -> None:
@@ -321,7 +320,7 @@ class RayJobPool(LaneQueues):
         ray.shutdown() ends it, and a cluster started with address="local")."""
         with self._lock:
             self._closed = True
-            slots = [slot for lane in self._slots.values() for slot in lane]
+            slots = [slot for lane in self._workers.values() for slot in lane]
             waiting = [job for lane in self._queues.values() for job in lane]
             for lane in self._queues.values():
                 lane.clear()
@@ -336,30 +335,14 @@ class RayJobPool(LaneQueues):
     def _fill(self, lane: str) -> None:
         with self._lock:
             # Never after ray.shutdown(): any Ray call would quietly connect again (Ray's auto-init).
-            while not self._closed and _connected() and len(self._slots[lane]) < self.sizes[lane]:
-                self._slots[lane].append(ActorSlot(self, lane))
+            while not self._closed and _connected() and len(self._workers[lane]) < self.sizes[lane]:
+                self._workers[lane].append(ActorSlot(self, lane))
 
-    def _dispatch(self, lane: str) -> None:
-        with self._lock:
-            for slot in self._slots[lane]:
-                if not self._queues[lane]:
-                    return
-                # Only ready actors take jobs: one that cannot be placed (a full cluster) leaves them QUEUED.
-                if slot.job is None and slot.ready.is_set() and not slot.closed:
-                    job = self._queues[lane].pop(0)
-                    job.status, job.started = RUNNING, time.time()
-                    slot.run(job)
+    def _is_idle(self, slot: ActorSlot) -> bool:
+        # Only ready actors take jobs: one that cannot be placed (a full cluster) leaves them QUEUED.
+        return slot.job is None and slot.ready.is_set() and not slot.closed
 
-    def _cancel(self, job: Job) -> None:
-        with self._lock:
-            waiting = self._queues.get(job.lane, [])
-            if job in waiting:
-                waiting.remove(job)
-                job.finish(CANCELLED, message="Cancelled before it started")
-                return
-            slot = next((s for slots in self._slots.values() for s in slots if s.job is job), None)
-        if slot is None:
-            return
+    def _stop(self, slot: ActorSlot, job: Job) -> None:
         slot.stop(job)
         # Cooperative first: the job sees the stop after its current batch and says so; a job that does not
         # answer within the grace period (a long batch, data loading) is ended with its actor.
@@ -387,8 +370,8 @@ class RayJobPool(LaneQueues):
         with self._lock:
             job, slot.job = slot.job, None
             slot.closed = True
-            if slot in self._slots[slot.lane]:
-                self._slots[slot.lane].remove(slot)
+            if slot in self._workers[slot.lane]:
+                self._workers[slot.lane].remove(slot)
             if job is not None:
                 if job.cancel_requested:
                     job.finish(CANCELLED, message="Stopped (its Ray worker was ended mid-batch; nothing saved)")
