@@ -112,9 +112,45 @@ def test_lanes_are_independent(make_pool, gates):
     assert queued.wait(TIMEOUT)
 
 
+def test_a_lane_with_slots_runs_several_jobs_at_once_in_one_process(make_pool, gates):
+    """Ten students' lab runs share one warm process instead of waiting for it in turn."""
+    pool = make_pool(lanes={"train": 1, "lab": 1}, slots={"lab": 3})
+    jobs = [pool.submit(GATED, gates.payload(name), lane="lab") for name in "abcd"]
+    _wait_until(lambda: sorted(gates.started()) == ["a", "b", "c"])
+    assert [job.status for job in jobs] == [RUNNING] * 3 + [QUEUED] and jobs[3].queue_position() == 1
+    gates.release("b")  # a finished job frees its slot for the next waiting one
+    _wait_until(lambda: "d" in gates.started())
+    jobs[0].cancel()  # a cooperative stop ends that job alone
+    assert jobs[0].wait(TIMEOUT) and jobs[0].status == CANCELLED
+    gates.release("c", "d")
+    assert all(job.wait(TIMEOUT) for job in jobs[1:])
+    assert [job.status for job in jobs[1:]] == [DONE] * 3
+    assert len({job.result.pid for job in jobs[1:]}) == 1
+    assert pool.replaced == 0
+
+
+def test_a_stubborn_job_ends_its_process_and_the_jobs_sharing_it_say_why(make_pool, gates):
+    pool = make_pool(lanes={"lab": 1}, slots={"lab": 2}, stop_grace=0.3)
+    stubborn = pool.submit(STUBBORN, gates.payload("stubborn"), lane="lab")
+    neighbour = pool.submit(GATED, gates.payload("neighbour"), lane="lab")
+    _wait_until(lambda: len(gates.started()) == 2)
+    stubborn.cancel()
+    assert stubborn.wait(TIMEOUT) and neighbour.wait(TIMEOUT)
+    assert stubborn.status == CANCELLED
+    assert neighbour.status == FAILED and "another run that did not answer Stop" in neighbour.error
+    after = pool.submit(GATED, gates.payload("after"), lane="lab")  # the replacement process takes new jobs
+    _wait_until(lambda: "after" in gates.started())
+    gates.release("after")
+    assert after.wait(TIMEOUT) and after.status == DONE and pool.replaced == 1
+
+
 def test_bad_pool_settings_and_lanes_are_refused(make_pool):
     with pytest.raises(ValueError, match="at least one worker"):
         JobPool(lanes={"train": 0}, preload=())
+    with pytest.raises(ValueError, match="at least one job slot"):
+        JobPool(lanes={"lab": 1}, slots={"lab": 0}, preload=())
+    with pytest.raises(ValueError, match="does not have"):
+        JobPool(lanes={"train": 1}, slots={"lab": 2}, preload=())
     pool = make_pool()
     with pytest.raises(ValueError, match="no lane 'gpu'"):
         pool.submit(GATED, {}, lane="gpu")

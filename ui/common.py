@@ -19,6 +19,7 @@ from rnncore.inference.sample import CharSampler
 from rnncore.jobs import DONE, Job, JobPool
 from rnncore.jobs.factory import make_pool
 from rnncore.jobs.requests import EXPORT_TASK, TRAIN_TASK, TrainingRequest
+from rnncore.lab.config import RUNS_PER_WORKER
 from rnncore.paths import class_models_dir, shipped_models_dir
 from rnncore.store import INFO_FILE, MODEL_FILE, WEIGHTS_FILE, ModelStore, RunInfo
 
@@ -108,10 +109,11 @@ def load_sampler(choice: ModelChoice) -> CharSampler:
 @st.cache_resource
 def job_pool() -> JobPool:
     """The server's warm workers: lane "train" (RNNCORE_MAX_JOBS, default 1) for IMDB and char training, lane
-    "lab" (RNNCORE_LAB_WORKERS, default 1) for Sequence Lab runs and weight exports. Local worker processes,
-    or Ray actors on a cluster when RNNCORE_RAY_ADDRESS is set (rnncore/jobs/factory.py)."""
+    "lab" (RNNCORE_LAB_WORKERS processes, default 1, each running up to RNNCORE_LAB_RUNS_PER_WORKER runs at once)
+    for Sequence Lab runs and weight exports. Local worker processes, or Ray actors on a cluster when
+    RNNCORE_RAY_ADDRESS is set (rnncore/jobs/factory.py)."""
     lanes = {"train": _setting_number("RNNCORE_MAX_JOBS", 1), "lab": _setting_number("RNNCORE_LAB_WORKERS", 1)}
-    return make_pool(lanes)
+    return make_pool(lanes, slots={"lab": _setting_number("RNNCORE_LAB_RUNS_PER_WORKER", RUNS_PER_WORKER)})
 
 
 def warm_workers() -> None:

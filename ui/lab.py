@@ -177,6 +177,13 @@ def results(job: Job) -> None:
         f"{result.metric_name}: {better} is better. Run took {result.seconds:.1f} s; seed {config.seed}, "
         f"{config.units} units, learning rate {config.learning_rate}. Same seed, same numbers (up to thread timing)."
     )
+    rounds = min(row["rounds"] for row in rows)
+    if not result.cancelled and rounds < config.epochs:
+        st.caption(
+            f"The {config.time_budget:g}-second budget ended after {rounds} of {config.epochs} rounds for at least "
+            "one cell. The server is shared: when many students train at once, every run still ends on time but "
+            "trains fewer rounds. A cell that has not learned yet may just need more rounds: try again later."
+        )
     tabs = st.tabs(["Predictions vs truth", "Hidden state", "Gradient through time"])
     with tabs[0]:
         st.plotly_chart(prediction_figure(result), width="stretch", key=f"lab_pred_{job.id}")

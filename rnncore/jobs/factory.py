@@ -17,12 +17,14 @@ def ray_address() -> str:
     return os.environ.get(ADDRESS_VARIABLE, "").strip()
 
 
-def make_pool(lanes: dict[str, int], **options: Any) -> JobPool | RayJobPool:
+def make_pool(lanes: dict[str, int], slots: dict[str, int] | None = None, **options: Any) -> JobPool | RayJobPool:
     """A RayJobPool when RNNCORE_RAY_ADDRESS is set, else a JobPool; `options` go to either (preload,
-    stop_grace; RayJobPool also takes num_cpus, cpus_per_worker, poll_interval, py_modules)."""
+    stop_grace; RayJobPool also takes num_cpus, cpus_per_worker, poll_interval, py_modules). `slots` (jobs at
+    once per local process) apply to local workers only: on a cluster each actor runs one job, and a lane grows
+    by its number of actors."""
     address = ray_address()
     if not address:
-        return JobPool(lanes, **options)
+        return JobPool(lanes, slots=slots, **options)
     try:
         import ray  # noqa: F401  (only to give a clear message when it is missing)
     except ImportError as error:

@@ -5,14 +5,19 @@ Why processes: with TensorFlow in the Streamlit server every page rerun paid ~40
 training thread shared the GIL with thirty students' predictions. Why lanes: a 10-second Sequence Lab run must
 never wait behind a 5-minute IMDB job, so each lane has its own queue and its own processes.
 
+A lane may run several jobs at once in each process (`slots`, e.g. {"lab": 10}): ten students' 15-second lab
+runs then share one warm process (one TensorFlow, ~580 MB) in threads, rather than each needing its own
+process or waiting for one.
+
 A job whose process crashes or is killed becomes FAILED with the reason; the pool starts a replacement, and
 the next job runs. Stop asks the job to finish after the current batch and ends the process if it has not
-answered within `stop_grace` seconds.
+answered within `stop_grace` seconds (with it any other job it was running, which then fails with that reason).
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -32,19 +37,23 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 class WorkerProcess:
-    """One child process and the thread that reads its messages."""
+    """One child process, the jobs it runs (at most `slots` at once) and the thread that reads its messages."""
 
-    def __init__(self, pool: JobPool, lane: str, preload: tuple[str, ...]):
-        self.pool, self.lane = pool, lane
-        self.job: Job | None = None
+    def __init__(self, pool: JobPool, lane: str, preload: tuple[str, ...], slots: int = 1):
+        self.pool, self.lane, self.slots = pool, lane, slots
+        self.jobs: dict[int, Job] = {}
         self.ready = threading.Event()
-        self.stop_acknowledged = False
+        self.stop_acknowledged: set[int] = set()  # ids of its jobs that said they saw the stop
+        self.killed_to_stop: Job | None = None  # the job whose stop ended this process, if that happened
         ours, theirs = Pipe()
         environment = dict(os.environ)
         environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), environment.get("PYTHONPATH")]))
         # One BLAS thread per worker: TensorFlow has its own thread settings, and OpenBLAS would otherwise start
         # a thread per core in every worker (two workers on two cores ran local jobs at half speed).
         environment.setdefault("OMP_NUM_THREADS", "1")
+        if slots > 1:  # jobs running at once may run their TensorFlow ops at once, on every core (measured: with
+            # one inter-op thread, ten lab runs took turns on one core and trained 5 rounds each, with two 7)
+            environment.setdefault("RNNCORE_TF_INTER_THREADS", str(min(slots, os.cpu_count() or 1)))
         self.process = subprocess.Popen(
             [sys.executable, "-m", "rnncore.jobs.worker_main", str(theirs.fileno()), *preload],
             pass_fds=[theirs.fileno()],
@@ -71,9 +80,13 @@ class WorkerProcess:
         except (OSError, ValueError):
             return False
 
+    def holds(self, job: Job) -> bool:
+        """Whether `job` runs in this process."""
+        return self.jobs.get(job.id) is job
+
     def run(self, job: Job) -> None:
-        """Hand a job to this (idle) process."""
-        self.job, self.stop_acknowledged = job, False
+        """Hand a job to this process (the pool checked it has a free slot)."""
+        self.jobs[job.id] = job
         self.send(("run", job.id, job.task, job.payload))
 
     def kill(self) -> None:
@@ -89,10 +102,6 @@ class WorkerProcess:
                 message = self.connection.recv()
             except (EOFError, OSError):
                 break
-            except Exception as error:  # a result that cannot be unpickled here: the job fails, the worker lives
-                if self.job is not None:
-                    self.pool._job_ended(self, FAILED, None, f"Its result could not be read: {error}")
-                continue
             self.pool._message(self, message)
         self.connection.close()
         code = self.process.wait()
@@ -100,15 +109,23 @@ class WorkerProcess:
 
 
 class JobPool(LaneQueues):
-    """Lanes of warm worker processes: `lanes={"train": 1, "lab": 1}` means one process per lane."""
+    """Lanes of warm worker processes: `lanes={"train": 1, "lab": 1}` means one process per lane;
+    `slots={"lab": 10}` lets each process of the lab lane run ten jobs at once (in threads; default one)."""
 
     def __init__(
         self,
         lanes: dict[str, int] | None = None,
         preload: Iterable[str] = (WARM_UP,),
         stop_grace: float = 1.0,
+        slots: dict[str, int] | None = None,
     ):
         super().__init__(lanes)
+        self.slots = {name: 1 for name in self.sizes} | dict(slots or {})
+        for name, count in self.slots.items():
+            if name not in self.sizes:
+                raise ValueError(f"slots name lane {name!r}, which this pool does not have")
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                raise ValueError(f"lane {name!r} needs at least one job slot per process; got {count!r}")
         self.preload = tuple(preload)
         self.stop_grace = stop_grace
         for name in self.sizes:
@@ -140,10 +157,10 @@ class JobPool(LaneQueues):
     def _fill(self, lane: str) -> None:
         with self._lock:
             while not self._closed and len(self._workers[lane]) < self.sizes[lane]:
-                self._workers[lane].append(WorkerProcess(self, lane, self.preload))
+                self._workers[lane].append(WorkerProcess(self, lane, self.preload, self.slots[lane]))
 
-    def _is_idle(self, worker: WorkerProcess) -> bool:
-        return worker.job is None and worker.process.poll() is None
+    def _has_room(self, worker: WorkerProcess) -> bool:
+        return len(worker.jobs) < worker.slots and worker.process.poll() is None
 
     def _stop(self, worker: WorkerProcess, job: Job) -> None:
         worker.send(("stop", job.id))
@@ -154,45 +171,56 @@ class JobPool(LaneQueues):
         timer.start()
 
     def _enforce_stop(self, worker: WorkerProcess, job: Job) -> None:
-        if worker.job is job and not worker.stop_acknowledged and not job.finished_flag:
+        if worker.holds(job) and job.id not in worker.stop_acknowledged and not job.finished_flag:
+            worker.killed_to_stop = job
             worker.kill()
 
     def _message(self, worker: WorkerProcess, message: tuple) -> None:
         kind = message[0]
-        job = worker.job
         if kind == "ready":
             worker.ready.set()
-        elif job is None or message[1] != job.id:
+            return
+        job = worker.jobs.get(message[1])
+        if job is None:
             return  # a late message from a job that was already ended
-        elif kind == "event":
+        if kind == "event":
             job.add_event(message[2])
         elif kind == "stopping":
-            worker.stop_acknowledged = True
+            worker.stop_acknowledged.add(job.id)
             job.add_event(TrainEvent("status", "Stopping after this batch; keeping the best weights so far …"))
         elif kind == "result":
-            value = message[2]
-            self._job_ended(worker, CANCELLED if getattr(value, "cancelled", False) else DONE, value, "")
+            try:  # pickled apart from the message, so a result this process cannot read fails only its own job
+                value = pickle.loads(message[2])
+            except Exception as error:
+                self._job_ended(worker, job, FAILED, None, f"Its result could not be read: {error}")
+                return
+            self._job_ended(worker, job, CANCELLED if getattr(value, "cancelled", False) else DONE, value, "")
         elif kind == "error":
             if message[3]:
                 job.add_event(TrainEvent("status", message[3]))
-            self._job_ended(worker, FAILED, None, message[2])
+            self._job_ended(worker, job, FAILED, None, message[2])
 
-    def _job_ended(self, worker: WorkerProcess, status: str, value: Any, error: str) -> None:
+    def _job_ended(self, worker: WorkerProcess, job: Job, status: str, value: Any, error: str) -> None:
         with self._lock:
-            job, worker.job = worker.job, None
-            if job is not None:
+            if worker.jobs.pop(job.id, None) is job:
                 job.finish(status, value, error)
+            worker.stop_acknowledged.discard(job.id)
             self._dispatch(worker.lane)
 
     def _process_exited(self, worker: WorkerProcess, code: int) -> None:
         with self._lock:
-            job = worker.job
-            worker.job = None
+            jobs, worker.jobs = list(worker.jobs.values()), {}
             if worker in self._workers[worker.lane]:
                 self._workers[worker.lane].remove(worker)
-            if job is not None:
+            for job in jobs:
                 if job.cancel_requested:
                     job.finish(CANCELLED, message="Stopped (its worker process was ended mid-batch; nothing saved)")
+                elif worker.killed_to_stop is not None:
+                    job.finish(
+                        FAILED,
+                        error="Its worker process was ended to stop another run that did not answer Stop in time; "
+                        "please start it again",
+                    )
                 else:
                     job.finish(FAILED, error=f"The worker process running it ended unexpectedly ({_describe(code)})")
             if not self._closed:

@@ -1,6 +1,6 @@
 """What every job pool shares, local processes or Ray actors: lanes of first-in-first-out queues, job ids, and
-the lookups pages use. A pool subclass starts its workers and hands waiting jobs to idle ones (`_dispatch`),
-and stops a job (`_cancel`)."""
+the lookups pages use. A pool subclass starts its workers, says when one has room for another job (`_has_room`)
+and how a running job is stopped (`_stop`); this base hands out waiting jobs (`_dispatch`) and cancels them."""
 
 from __future__ import annotations
 
@@ -66,12 +66,10 @@ class LaneQueues:
             return waiting.index(job) + 1 if job in waiting else 0
 
     def _dispatch(self, lane: str) -> None:
-        """Hand the lane's waiting jobs, oldest first, to its idle workers."""
+        """Hand the lane's waiting jobs, oldest first, to its workers that have room."""
         with self._lock:
             for worker in self._workers[lane]:
-                if not self._queues[lane]:
-                    return
-                if self._is_idle(worker):
+                while self._queues[lane] and self._has_room(worker):
                     job = self._queues[lane].pop(0)
                     job.status, job.started = RUNNING, time.time()
                     worker.run(job)
@@ -84,12 +82,12 @@ class LaneQueues:
                 waiting.remove(job)
                 job.finish(CANCELLED, message="Cancelled before it started")
                 return
-            worker = next((w for workers in self._workers.values() for w in workers if w.job is job), None)
+            worker = next((w for workers in self._workers.values() for w in workers if w.holds(job)), None)
         if worker is not None:
             self._stop(worker, job)
 
-    def _is_idle(self, worker: Any) -> bool:
-        """Whether a worker can take a job now."""
+    def _has_room(self, worker: Any) -> bool:
+        """Whether a worker can take another job now."""
         raise NotImplementedError
 
     def _stop(self, worker: Any, job: Job) -> None:

@@ -154,6 +154,10 @@ class ActorSlot:
         ).remote(pool.preload, max(1, int(pool.cpus_per_worker)))
         threading.Thread(target=self._monitor, name=f"rnncore-ray-{lane}", daemon=True).start()
 
+    def holds(self, job: Job) -> bool:
+        """Whether `job` is the one this actor runs."""
+        return self.job is job
+
     def run(self, job: Job) -> None:
         """Hand a job to this (ready, idle) actor."""
         self.job, self.stop_acknowledged = job, False
@@ -338,7 +342,7 @@ class RayJobPool(LaneQueues):
             while not self._closed and _connected() and len(self._workers[lane]) < self.sizes[lane]:
                 self._workers[lane].append(ActorSlot(self, lane))
 
-    def _is_idle(self, slot: ActorSlot) -> bool:
+    def _has_room(self, slot: ActorSlot) -> bool:
         # Only ready actors take jobs: one that cannot be placed (a full cluster) leaves them QUEUED.
         return slot.job is None and slot.ready.is_set() and not slot.closed
 

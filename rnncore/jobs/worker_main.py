@@ -1,16 +1,18 @@
-"""The worker process: imports TensorFlow once (it stays warm), then runs the jobs the pool sends, one at a time,
-streaming their events back. Started by rnncore.jobs.pool as `python -m rnncore.jobs.worker_main FD [PRELOAD …]`.
+"""The worker process: imports TensorFlow once (it stays warm), then runs the jobs the pool sends, each in its own
+thread (the pool decides how many run at once: one for IMDB training, several for Sequence Lab runs), streaming
+their events back. Started by rnncore.jobs.pool as `python -m rnncore.jobs.worker_main FD [PRELOAD …]`.
 
 Messages (pickled over the inherited pipe FD):
     pool → worker: ("run", job_id, "module:function", payload) · ("stop", job_id) · ("exit",)
     worker → pool: ("ready", pid) · ("event", job_id, TrainEvent) · ("stopping", job_id)
-                   · ("result", job_id, value) · ("error", job_id, message, details)
+                   · ("result", job_id, pickled value) · ("error", job_id, message, details)
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import pickle
 import queue
 import sys
 import threading
@@ -31,7 +33,7 @@ def resolve(reference: str) -> Callable[..., Any]:
 
 
 class Worker:
-    """Runs jobs on the main thread; a reader thread takes control messages (a stop can arrive mid-job)."""
+    """Runs each job in a thread of its own; a reader thread takes control messages (a stop can arrive mid-job)."""
 
     def __init__(self, connection: Connection):
         self.connection = connection
@@ -60,11 +62,12 @@ class Worker:
                 os._exit(0)
 
     def run_forever(self) -> None:
-        """Main loop: one job at a time."""
+        """Main loop: start a thread per job sent."""
         while True:
             _, job_id, reference, payload = self.work.get()
-            self.run_one(job_id, reference, payload)
-            self.stops.pop(job_id, None)
+            threading.Thread(
+                target=self.run_one, args=(job_id, reference, payload), name=f"rnncore-job-{job_id}", daemon=True
+            ).start()
 
     def run_one(self, job_id: int, reference: str, payload: Any) -> None:
         """Run one job and report its result or error; a failing job never ends the worker."""
@@ -81,11 +84,14 @@ class Worker:
 
         try:
             value = resolve(reference)(payload, lambda event: self.send(("event", job_id, event)), should_stop)
-            self.send(("result", job_id, value))
+            # Pickled on its own: a value the server cannot unpickle then fails this job alone, never the worker.
+            self.send(("result", job_id, pickle.dumps(value)))
         except (RnncoreError, ValueError) as error:  # the user's settings or data: a clear one-line message
             self.send(("error", job_id, str(error), ""))
         except Exception as error:
             self.send(("error", job_id, f"{type(error).__name__}: {error}", traceback.format_exc(limit=5)))
+        finally:
+            self.stops.pop(job_id, None)
 
 
 def main(argv: list[str]) -> None:

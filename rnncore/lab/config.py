@@ -10,6 +10,10 @@ from rnncore.lab.tasks import TASKS
 
 LAB_TASKS = ("memory", "adding", "parity", "sine", "randomwalk", "chars")
 LAB_CELLS = ("simplernn", "lstm", "gru")
+# Lab runs one warm worker process runs at once, in threads (the server's RNNCORE_LAB_RUNS_PER_WORKER): a class
+# pressing Train together shares one TensorFlow process (~580 MB) instead of queueing for it; each run keeps its
+# wall-clock budget and trains fewer rounds when the server is busy (bench/lab.py measures both).
+RUNS_PER_WORKER = 10
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 interleaved (round k of every cell, then round k+1) so their live curves advance together, within a shared
 time budget.
 
-Why it is fast enough to watch: each cell's train step is one compiled tf.function, traced once before
-training (so no curve is charged for compilation), and everything else runs on a NumPy copy of the weights
+Why it is fast enough to watch: each cell's train step is one compiled tf.function (rnncore/training/lab_steps.py),
+traced before training (so no curve is charged for compilation) and only once per worker process for each model
+shape, so a class's runs in one process share it. Everything else runs on a NumPy copy of the weights
 (rnncore/inference/numpy_rnn.py, Keras's exact equations): the validation score after every round, the hidden
 states and the free-running forecast need no TensorFlow call and no tracing. Round 0 is scored before any
 compilation, so the first points of every curve appear within about a second."""
@@ -15,16 +16,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
-from rnncore.architecture import CELL_CLASS
 from rnncore.events import EventHandler, StopCheck, TrainEvent, ignore_event, never_stop
 from rnncore.inference.numpy_rnn import Cell
 from rnncore.lab.config import LabConfig
 from rnncore.lab.results import CellOutcome, LabResult
 from rnncore.lab.tasks import TASKS, LabTask, TaskData, baseline, best_possible, generate, loss, score
+from rnncore.training.lab_steps import CompiledShape, compiled_shape, starting_weights
 
 TRAIN_EXAMPLES, VALIDATION_EXAMPLES, BATCH_SIZE = 4_096, 512, 64
 GRADIENT_EXAMPLES = 128
@@ -40,90 +40,39 @@ def batches_per_round(length: int) -> int:
     return int(np.clip(round(1_000 / (length + 10)), 4, 32))
 
 
-def build_lab_model(task: LabTask, cell: str, units: int, length: int, seed: int) -> Any:
-    """Input → SimpleRNN/LSTM/GRU(units) → Dense, with Keras's default initialisers (SimpleRNN starts from an
-    orthogonal recurrent matrix); the seed fixes the starting weights."""
-    from rnncore.training.tf_setup import keras_module
-
-    keras = keras_module()
-    layers = keras.layers
-    keras.utils.set_random_seed(seed)
-    inputs = keras.Input(shape=(length, task.input_dim), name="sequence")
-    sequence = task.output.startswith("sequence")
-    hidden = getattr(layers, CELL_CLASS[cell])(units, return_sequences=sequence, name="rnn")(inputs)
-    activation = "softmax" if task.output.endswith("class") else None
-    outputs = layers.Dense(task.output_dim, activation=activation, name="output")(hidden)
-    return keras.Model(inputs, outputs, name=f"lab_{cell}")
-
-
-def _loss_function(task: LabTask) -> Any:
-    """The training loss as a TensorFlow function of (targets, outputs): cross-entropy or squared error."""
-    import tensorflow as tf
-
-    from rnncore.training.tf_setup import keras_module
-
-    keras = keras_module()
-    if task.output.endswith("class"):
-        return lambda targets, outputs: tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(targets, outputs))
-    return lambda targets, outputs: tf.reduce_mean(tf.square(outputs - targets))
-
-
-def compiled_train_step(task: LabTask, model: Any, learning_rate: float, train: TaskData) -> Any:
-    """A tf.function that trains `model` on one batch (Adam, gradients clipped to norm 1), traced and run once
-    now (the weights are left as they were): a fixed input signature means it is never traced again."""
-    import tensorflow as tf
-
-    from rnncore.training.tf_setup import keras_module
-
-    optimizer = keras_module().optimizers.Adam(learning_rate=learning_rate, clipnorm=1.0)
-    optimizer.build(model.trainable_variables)  # its slots are created here, not inside the traced function
-    loss_of = _loss_function(task)
-    signature = [
-        tf.TensorSpec((None, *train.inputs.shape[1:]), tf.float32),
-        tf.TensorSpec((None, *train.targets.shape[1:]), tf.as_dtype(train.targets.dtype)),
-    ]
-
-    @tf.function(input_signature=signature)
-    def train_step(inputs, targets):
-        with tf.GradientTape() as tape:
-            batch_loss = loss_of(targets, model(inputs, training=True))
-        gradients = tape.gradient(batch_loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
-        return batch_loss
-
-    train_step.get_concrete_function()
-    # The first call still optimises the graph (0.1 to 0.3 s): pay that here, on a batch whose update is then
-    # undone, so that no curve is charged for it.
-    variables = [*model.variables, *optimizer.variables]
-    saved = [np.array(variable.numpy()) for variable in variables]
-    train_step(train.inputs[:BATCH_SIZE], train.targets[:BATCH_SIZE])
-    for variable, value in zip(variables, saved):
-        variable.assign(value)
-    return train_step
-
-
 @dataclass
 class _CellRun:
-    """One cell's model, its compiled step, its own batch order and its curve so far."""
+    """One cell's weights and Adam state (tensors for the shared compiled step), its own batch order and its
+    curve so far."""
 
     cell: str
-    model: Any
+    weights: list  # in lab_steps.WEIGHT_NAMES order
     rng: np.random.Generator
+    learning_rate: float = 0.01
+    first_moments: list = field(default_factory=list)
+    second_moments: list = field(default_factory=list)
+    steps: int = 0
+    compiled: CompiledShape | None = None
     curve: list[dict] = field(default_factory=list)
-    train_step: Any = None
     seconds: float = 0.0
     compile_seconds: float = 0.0
     last_round_seconds: float = 0.0
     rounds: int = 0
     finished: bool = False
 
+    def train_on(self, inputs: np.ndarray, targets: np.ndarray) -> None:
+        """One Adam step per batch: inputs (batches, batch size, T, d) and their targets."""
+        state = (self.weights, self.first_moments, self.second_moments)
+        state = self.compiled.train_round(*state, float(self.steps), self.learning_rate, inputs, targets)
+        self.weights, self.first_moments, self.second_moments = state
+        self.steps += len(inputs)
+
     def mirror(self) -> tuple[Cell, np.ndarray, np.ndarray]:
         """A NumPy copy of the current weights: (recurrent cell, dense kernel, dense bias)."""
-        kernel, recurrent, bias = (np.asarray(w, np.float32) for w in self.model.get_layer("rnn").get_weights())
+        kernel, recurrent, bias, dense_kernel, dense_bias = (np.asarray(weight, np.float32) for weight in self.weights)
         recurrent_bias = None
         if self.cell == "gru":  # Keras's reset_after GRU keeps input and recurrent biases as two rows
             bias, recurrent_bias = bias[0], bias[1]
-        dense_kernel, dense_bias = self.model.get_layer("output").get_weights()
         return Cell(self.cell, kernel, recurrent, bias, recurrent_bias), dense_kernel, dense_bias
 
 
@@ -175,14 +124,12 @@ def _watching(should_stop: StopCheck) -> Iterator[threading.Event]:
 
 
 def _train_round(run: _CellRun, train: TaskData, batches: int, stop: threading.Event) -> bool:
-    """One round of `batches` batches for one cell; False if a stop came first (the round does not count)."""
+    """One round of `batches` batches for one cell (one compiled call); False if a stop came first."""
+    if stop.is_set():
+        return False
     tick = time.perf_counter()
-    for _ in range(batches):
-        if stop.is_set():
-            run.seconds += time.perf_counter() - tick
-            return False
-        rows = run.rng.integers(len(train.inputs), size=BATCH_SIZE)
-        run.train_step(train.inputs[rows], train.targets[rows])
+    rows = run.rng.integers(len(train.inputs), size=(batches, BATCH_SIZE))
+    run.train_on(train.inputs[rows], train.targets[rows])
     run.last_round_seconds = time.perf_counter() - tick
     run.seconds += run.last_round_seconds
     run.rounds += 1
@@ -191,7 +138,7 @@ def _train_round(run: _CellRun, train: TaskData, batches: int, stop: threading.E
 
 def run_lab(config: LabConfig, on_event: EventHandler = ignore_event, should_stop: StopCheck = never_stop) -> LabResult:
     """Train every cell of `config` on its task, interleaved, until `epochs` rounds or the time budget; a stop
-    ends the run after the current batch and returns what the cells had learned (cancelled=True)."""
+    ends the run after the current round and returns what the cells had learned (cancelled=True)."""
     started = time.perf_counter()
     with _watching(should_stop) as stop:
         task = TASKS[config.task]
@@ -202,21 +149,18 @@ def run_lab(config: LabConfig, on_event: EventHandler = ignore_event, should_sto
         runs = []
         for cell in config.cells:
             # Every cell draws the same batches in the same order: the comparison is about the cell alone.
-            runs.append(
-                _CellRun(
-                    cell,
-                    build_lab_model(task, cell, config.units, config.length, config.seed),
-                    np.random.default_rng(config.seed),
-                )
-            )
+            weights = starting_weights(task, cell, config.units, config.length, config.seed)
+            runs.append(_CellRun(cell, weights, np.random.default_rng(config.seed), config.learning_rate))
             _record(task, runs[-1], validation, config, on_event)  # round 0: the untrained start
         on_event(TrainEvent("status", "Compiling the training steps …"))
         for run in runs:
             if stop.is_set():
                 break
-            tick = time.perf_counter()
-            run.train_step = compiled_train_step(task, run.model, config.learning_rate, train)
+            tick = time.perf_counter()  # tracing, or a moment when this process already traced the shape
+            run.compiled = compiled_shape(task, run.cell, config.units, config.length, validation)
             run.compile_seconds = time.perf_counter() - tick
+            run.first_moments = [np.zeros_like(weight) for weight in run.weights]
+            run.second_moments = [np.zeros_like(weight) for weight in run.weights]
         on_event(TrainEvent("status", "Training …"))
         deadline = started + config.time_budget - FINISH_SECONDS_PER_CELL * len(runs)
         while not stop.is_set() and not all(run.finished for run in runs):
@@ -263,7 +207,7 @@ def _outcome(task: LabTask, run: _CellRun, validation: TaskData) -> CellOutcome:
         curve=list(run.curve),
         example_prediction=outputs[0],
         hidden=hidden[0],
-        step_gradient_norms=step_gradient_norms(task, run.model, validation),
+        step_gradient_norms=step_gradient_norms(run, validation),
         compile_seconds=run.compile_seconds,
         forecast=forecast,
     )
@@ -286,27 +230,14 @@ def free_running_forecast(mirror: tuple[Cell, np.ndarray, np.ndarray], inputs: n
     return forecast
 
 
-def step_gradient_norms(task: LabTask, model: Any, data: TaskData) -> np.ndarray:
+def step_gradient_norms(run: _CellRun, data: TaskData) -> np.ndarray:
     """(T,): over the first examples of `data`, the mean of ‖∂loss/∂x_t‖, the loss being each example's own:
-    how much the input at step t still moves the loss (vanishing gradients make early steps fall to ~0)."""
-    import tensorflow as tf
-
-    loss_of = _loss_function(task)
-
-    # Compiled, because an eager GradientTape through the RNN's loop pays per step: 1 s for a GRU over 200
-    # steps, against about 0.3 s to trace and run this once.
-    @tf.function
-    def input_gradient(inputs, targets):
-        with tf.GradientTape() as tape:
-            tape.watch(inputs)
-            batch_loss = loss_of(targets, model(inputs, training=False))
-        return tape.gradient(batch_loss, inputs)
-
+    how much the input at step t still moves the loss (vanishing gradients make early steps fall to ~0).
+    Zeros for a run stopped before its step was compiled."""
     count = min(GRADIENT_EXAMPLES, len(data.inputs))
-    inputs, targets = tf.constant(data.inputs[:count]), tf.constant(data.targets[:count])
-    # Traced through get_concrete_function: TensorFlow then does not count a new function per model as
-    # "frequent retracing" and warn about it in a warm worker.
-    gradient = input_gradient.get_concrete_function(inputs, targets)(inputs, targets).numpy()
+    if run.compiled is None:
+        return np.zeros(data.inputs.shape[1], np.float32)
+    gradient = np.asarray(run.compiled.input_gradient(run.weights, data.inputs[:count], data.targets[:count]))
     # The batch loss is the mean of the examples' losses: times `count` gives each example's own gradient.
     return (np.linalg.norm(gradient, axis=-1) * count).mean(axis=0)
 

@@ -20,11 +20,14 @@ def keras_module():
 
             # Leave one core to everything else: small-RNN training is bound by per-step latency and barely
             # gains from a second thread, while thirty students' predictions (NumPy, outside TensorFlow)
-            # need a free core to stay fast while a job trains. Inter-op 1: one op at a time.
+            # need a free core to stay fast while a job trains. Inter-op 1: one op at a time, unless the process
+            # runs several jobs at once (the pool's lab lane sets RNNCORE_TF_INTER_THREADS): with one inter-op
+            # thread, ten lab runs in threads took turns on one core.
             threads = int(os.environ.get("RNNCORE_TF_THREADS", "0")) or max(1, min((os.cpu_count() or 2) - 1, 4))
+            inter_op = int(os.environ.get("RNNCORE_TF_INTER_THREADS", "0")) or 1
             try:
                 tf.config.threading.set_intra_op_parallelism_threads(threads)
-                tf.config.threading.set_inter_op_parallelism_threads(1)
+                tf.config.threading.set_inter_op_parallelism_threads(inter_op)
             except RuntimeError:
                 pass  # TensorFlow was already initialised by the host program; keep its settings
             _configured = True
