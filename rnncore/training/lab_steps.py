@@ -169,6 +169,9 @@ def _compile(task: LabTask, cell: str, units: int, length: int, sample: TaskData
             batch_loss = loss_of(targets, outputs_of(weights, inputs, False))
         return tape.gradient(batch_loss, inputs)
 
+    # Kept as concrete functions: TensorFlow then does not count every new shape's tf.function as "frequent
+    # retracing" and warn about it in a warm worker.
+    train_round, input_gradient = train_round.get_concrete_function(), input_gradient.get_concrete_function()
     # The first call of a traced function still optimises its graph (0.1 to 0.3 s): pay it here, once.
     weights = [variable.value for variable in template.trainable_variables]
     zeros = [tf.zeros_like(weight) for weight in weights]
