@@ -70,3 +70,29 @@ def test_training_switched_off(monkeypatch):
     at = _page()
     assert not at.exception
     assert "switched off" in at.info[0].value
+
+
+def _finished_run(rounds: int) -> None:
+    """Script: the results of a finished memory run whose cell trained `rounds` of its 40 rounds."""
+    import numpy as np
+
+    from rnncore.jobs.job import DONE, Job
+    from rnncore.lab.config import LabConfig
+    from rnncore.lab.results import CellOutcome, LabResult
+    from ui.lab import results
+
+    config = LabConfig(task="memory", cells=("gru",), length=5)
+    curve = [{"round": r, "seconds": 0.1 * r, "loss": 1.0, "metric": 0.5} for r in range(rounds + 1)]
+    outcome = CellOutcome("gru", 0.5, 0.1 * rounds, curve, np.full(4, 0.25), np.zeros((5, 16)), np.ones(5))
+    result = LabResult(config, "accuracy", True, "chance", 0.25, {"gru": outcome}, np.zeros((5, 5)), np.array(1), 15.0)
+    job = Job(1, "t", None, "lab", "", "run", config)
+    job.finish(DONE, result)
+    results(job)
+
+
+def test_a_run_cut_short_by_a_busy_server_says_so():
+    at = AppTest.from_function(_finished_run, args=(7,), default_timeout=30).run()
+    assert not at.exception
+    assert any("ended after 7 of 40 rounds" in caption.value for caption in at.caption)
+    at = AppTest.from_function(_finished_run, args=(40,), default_timeout=30).run()
+    assert not at.exception and not any("rounds for at least one cell" in c.value for c in at.caption)
