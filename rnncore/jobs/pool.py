@@ -102,6 +102,8 @@ class WorkerProcess:
                 message = self.connection.recv()
             except (EOFError, OSError):
                 break
+            except Exception:  # a message this process cannot unpickle: drop it, keep reading (results, the
+                continue  # only messages that carry a task's own objects, are pickled apart and fail their job)
             self.pool._message(self, message)
         self.connection.close()
         code = self.process.wait()

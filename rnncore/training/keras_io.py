@@ -13,7 +13,7 @@ from rnncore.inference.numpy_rnn import NumpyRNN
 from rnncore.inference.weights import save_weights
 from rnncore.results import TrainResult
 from rnncore.store import MODEL_FILE, LoadedRun, ModelStore, RunInfo, read_vocabulary
-from rnncore.training.tf_setup import keras_module
+from rnncore.training.tf_setup import MODEL_BUILD_LOCK, keras_module
 
 
 def write_model_files(model: Any, config: RunConfig, folder: Path) -> None:
@@ -37,7 +37,8 @@ def load_keras_run(run: RunInfo) -> LoadedRun:
     if not (run.path / MODEL_FILE).is_file():
         raise ModelLoadError(f"Model {run.name!r} has no {MODEL_FILE} (it holds NumPy weights only)")
     try:
-        model = keras.saving.load_model(run.path / MODEL_FILE, compile=False, safe_mode=True)
+        with MODEL_BUILD_LOCK:  # building layers draws random numbers a seeded lab run in this worker must not lose
+            model = keras.saving.load_model(run.path / MODEL_FILE, compile=False, safe_mode=True)
     except Exception as error:  # corrupt zip, bad weights, unknown layer…
         raise ModelLoadError(f"Model {run.name!r} could not be loaded: {type(error).__name__}: {error}") from error
     return LoadedRun(run, model, read_vocabulary(run))

@@ -33,9 +33,9 @@ STOP_POLL_SECONDS = 0.1
 
 
 def batches_per_round(length: int) -> int:
-    """Batches in one round: about 0.1 s of training for 16 units on one core (a batch of 64 costs about
-    1.5 ms + 0.09 ms per step), so 40 rounds of three cells about fit the default 15-second budget on a quiet
-    machine (on a busy one the wall-clock budget ends the run earlier). It depends on the length only, never on
+    """Batches in one round: a few hundredths of a second of training for 16 units on one core, so 40 rounds of
+    three cells fit the default 15-second budget on a quiet machine (measured: memory, length 20, 11.7 s for the
+    whole run); on a busy one the wall-clock budget ends the run earlier. It depends on the length only, never on
     the clock, so the rounds of a seed are the same whatever else the machine is doing."""
     return int(np.clip(round(1_000 / (length + 10)), 4, 32))
 

@@ -30,9 +30,6 @@ CLIP_NORM = 1.0
 CACHE_SIZE = 32  # model shapes kept compiled per process (a few MB each); the least recently used goes first
 WEIGHT_NAMES = ("kernel", "recurrent_kernel", "bias", "kernel", "bias")  # the RNN layer's, then the Dense layer's
 
-# Keras's random seed is global to the process, and a lab worker runs several students' runs in threads: seeding
-# and drawing the starting weights happen under this lock, so each run's start depends on its seed alone.
-_SEEDED_BUILD = threading.Lock()
 _COMPILE = threading.Lock()
 _compiled: OrderedDict[tuple, CompiledShape] = OrderedDict()
 
@@ -40,11 +37,11 @@ _compiled: OrderedDict[tuple, CompiledShape] = OrderedDict()
 def build_lab_model(task: LabTask, cell: str, units: int, length: int, seed: int) -> Any:
     """Input → SimpleRNN/LSTM/GRU(units) → Dense, with Keras's default initialisers (SimpleRNN starts from an
     orthogonal recurrent matrix); the seed fixes the starting weights."""
-    from rnncore.training.tf_setup import keras_module
+    from rnncore.training.tf_setup import MODEL_BUILD_LOCK, keras_module
 
     keras = keras_module()
     layers = keras.layers
-    with _SEEDED_BUILD:
+    with MODEL_BUILD_LOCK:  # seeding and drawing: no other thread may draw in between
         keras.utils.set_random_seed(seed)
         inputs = keras.Input(shape=(length, task.input_dim), name="sequence")
         sequence = task.output.startswith("sequence")

@@ -7,6 +7,10 @@ import threading
 
 _lock = threading.Lock()
 _configured = False
+# Keras draws starting weights from Python's and TensorFlow's process-wide random state. A worker that runs
+# several jobs at once (Sequence Lab runs, a weight export) builds its models under this lock, so a seeded run
+# starts from the same weights whatever the other threads build meanwhile.
+MODEL_BUILD_LOCK = threading.Lock()
 
 
 def keras_module():
