@@ -7,14 +7,13 @@ every model, and tracing is Python work that holds the GIL. Ten students' runs i
 as tensors, so one trace serves every run of the same (task, cell, units, length), whatever its seed or
 learning rate. Why a whole round per call: one call per batch spent more than half of each batch in Python
 (a GRU of 16 units on 20 steps: 4.7 ms per batch, 2.2 ms with the round's batches in one graph loop), and
-Python time is what threads cannot share. Adam is written out (Keras's exact update, each gradient clipped to norm 1, as
-`keras.optimizers.Adam(clipnorm=1.0)`; tests compare the two) because Keras has no stateless optimizer on the
-TensorFlow backend."""
+Python time is what threads cannot share. Adam is written out (Keras's exact update, each gradient clipped to
+norm 1, as `keras.optimizers.Adam(clipnorm=1.0)`; tests compare the two) because Keras has no stateless
+optimizer on the TensorFlow backend."""
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,7 +68,6 @@ class CompiledShape:
 
     train_round: Callable[..., Any]
     input_gradient: Callable[..., Any]
-    seconds: float  # tracing and the first calls, paid once per process
 
 
 def compiled_shape(task: LabTask, cell: str, units: int, length: int, sample: TaskData) -> CompiledShape:
@@ -119,7 +117,6 @@ def adam_update(weights, gradients, first_moments, second_moments, step, learnin
 def _compile(task: LabTask, cell: str, units: int, length: int, sample: TaskData) -> CompiledShape:
     import tensorflow as tf
 
-    tick = time.perf_counter()
     template = build_lab_model(task, cell, units, length, seed=0)  # its layers compute; its weights are unused
     names = tuple(variable.path.rpartition("/")[2] for variable in template.trainable_variables)
     if names != WEIGHT_NAMES:
@@ -175,4 +172,4 @@ def _compile(task: LabTask, cell: str, units: int, length: int, sample: TaskData
     inputs, targets = tf.constant(sample.inputs[:2]), tf.constant(sample.targets[:2])
     train_round(weights, zeros, zeros, tf.constant(0.0), tf.constant(0.01), inputs[None], targets[None])
     input_gradient(weights, inputs, targets)
-    return CompiledShape(train_round, input_gradient, time.perf_counter() - tick)
+    return CompiledShape(train_round, input_gradient)
