@@ -1,18 +1,22 @@
 """Benchmark: a class on one server. 30 simulated students (bench/student.py: Streamlit's own websocket
 protocol, all from this one asyncio process) each type their own review on Predict, one word about every
-second; input → finished rerun p50 / p95 over every rerun. Then the same while a training job runs.
+second; input → finished rerun p50 / p95 over every rerun. Then the same while a training job runs, and
+while ten other students press Train on the Sequence Lab at the same moment.
 
 The job is submitted the way a student does it: a websocket session opens the Train page and clicks "Start
 training" on the Quick preset (epochs raised to the classroom cap, early stopping off, so the job outlasts
 the phase), and then keeps polling the job monitor once a second as the open browser tab would. So the job
 runs in the server's own warm worker process, at the worker's priority, and the monitor's reruns are part of
-the load. The client process's own CPU is reported beside the result, not hidden."""
+the load. The lab runs likewise: ten sessions open Sequence Lab, press Train together (default settings) and
+poll their live curves as open tabs do, while the class types for as long as the runs last. The client process's
+own CPU is reported beside the result, not hidden."""
 
 from __future__ import annotations
 
 import asyncio
 import random
 import time
+from typing import Any
 
 from bench.common import Row, Section, Settings, stats_ms, verdict
 from bench.server import Server, classroom_limits, streamlit_app
@@ -20,7 +24,8 @@ from bench.student import Student
 
 STUDENTS, QUICK_STUDENTS = 30, 8
 SECONDS, QUICK_SECONDS = 45.0, 15.0
-TARGET_MS, TRAINING_TARGET_MS = 300.0, 500.0
+TARGET_MS, TRAINING_TARGET_MS = 300.0, 500.0  # the lab rush is held to the training target
+LAB_RUNS, LAB_SECONDS = 10, 15.0  # a lab run ends within its 15-second budget
 JOB_START_TIMEOUT = 180.0
 WORDS = (
     "the acting was wonderful but the plot dragged and the ending felt rushed though i still enjoyed most of it "
@@ -40,15 +45,15 @@ async def student_types(student: Student, seed: int, deadline: float, latencies:
         await asyncio.sleep(max(0.0, rng.uniform(0.6, 1.4) - latencies[-1]))
 
 
-async def teacher_watches(teacher: Student, deadline: float, latencies: list[float]) -> None:
-    """The open Train tab: the job monitor fragment reruns itself every `interval` seconds."""
-    fragment, interval = next(iter(teacher.auto_reruns.items()))
+async def tab_polls(tab: Student, deadline: float, latencies: list[float]) -> None:
+    """An open tab's polling fragment (the job monitor, live curves) reruns itself every `interval` seconds."""
+    fragment, interval = next(iter(tab.auto_reruns.items()))
     while time.perf_counter() < deadline:
-        latencies.append(await teacher.auto_rerun(fragment))
+        latencies.append(await tab.auto_rerun(fragment))
         await asyncio.sleep(max(0.0, interval - latencies[-1]))
 
 
-async def start_training(url: str) -> Student:
+async def start_training(url: str) -> list[Student]:
     """Open Train, click Start training, poll the monitor until batches run; returns the watching session."""
     teacher = Student(url)
     await teacher.open("train", review_box=False)
@@ -63,47 +68,54 @@ async def start_training(url: str) -> Student:
             raise RuntimeError(f"the training job did not start batches: {teacher.progress!r}")
         await asyncio.sleep(interval)
         await teacher.auto_rerun(fragment)
-    return teacher
+    return [teacher]
 
 
-async def lesson(server: Server, count: int, seconds: float, teacher: Student | None) -> dict:
-    """Open `count` Predict sessions, let them type for `seconds` (the teacher's tab polling meanwhile);
-    latencies, and the CPU of this client process, the server and its workers over the typing only."""
+async def start_lab_runs(url: str) -> list[Student]:
+    """LAB_RUNS sessions open Sequence Lab and press Train at the same moment; returns them (their tabs poll)."""
+    tabs = [Student(url) for _ in range(LAB_RUNS)]
+    for tab in tabs:
+        await tab.open("sequence_lab", review_box=False)
+    await asyncio.gather(*(tab.submit_form("lab_train", {}) for tab in tabs))
+    if not all(tab.auto_reruns for tab in tabs):
+        raise RuntimeError("no live curves appeared after Train on the Sequence Lab (is training switched off?)")
+    return tabs
+
+
+async def lesson(server: Server, count: int, seconds: float, start_load: Any = None) -> dict:
+    """Open `count` Predict sessions, start the load (if any: its open tabs poll meanwhile), let the class type
+    for `seconds`; latencies, and the CPU of this client process, the server and its workers over the typing."""
     students = [Student(server.url) for _ in range(count)]
+    tabs: list[Student] = []
     try:
         for student in students:  # one after the other, as a class arrives
             await student.open()
+        tabs = await start_load(server.url) if start_load else []
         latencies: list[float] = []
-        monitor: list[float] = []
+        polls: list[float] = []
         cpu_before, started = time.process_time(), time.perf_counter()
         server_cpu, workers_cpu = server.cpu_seconds(), server.workers_cpu_seconds()
         deadline = started + seconds
         tasks = [student_types(s, n, deadline, latencies) for n, s in enumerate(students)]
-        if teacher is not None:
-            tasks.append(teacher_watches(teacher, deadline, monitor))
+        tasks += [tab_polls(tab, deadline, polls) for tab in tabs]
         await asyncio.gather(*tasks)
         return {
             "latencies": latencies,
-            "monitor": monitor,
+            "monitor": polls,
             "wall": time.perf_counter() - started,
             "client_cpu": time.process_time() - cpu_before,
             "server_cpu": server.cpu_seconds() - server_cpu,
             "workers_cpu": server.workers_cpu_seconds() - workers_cpu,
+            "progress": tabs[0].progress if tabs else "",
         }
     finally:
-        for student in students:
-            await student.close()
+        for session in students + tabs:
+            await session.close()
 
 
-async def class_phase(server: Server, count: int, seconds: float, training: bool) -> dict:
-    """One phase: (optionally start a training job, then) the class types."""
-    teacher = await start_training(server.url) if training else None
-    try:
-        outcome = await lesson(server, count, seconds, teacher)
-        progress = teacher.progress if teacher else ""
-    finally:
-        if teacher is not None:
-            await teacher.close()
+async def class_phase(server: Server, count: int, seconds: float, start_load: Any = None) -> dict:
+    """One phase: the class types, alone or while a load (a training job, a lab rush) runs."""
+    outcome = await lesson(server, count, seconds, start_load)
     reruns, cpu, wall = len(outcome["latencies"]), outcome["server_cpu"], outcome["wall"]
     result = {
         "students": count,
@@ -116,8 +128,8 @@ async def class_phase(server: Server, count: int, seconds: float, training: bool
         "client_cpu_seconds": round(outcome["client_cpu"], 2),
         "client_cpu_share_of_one_core": round(outcome["client_cpu"] / wall, 2),
     }
-    if training:
-        result.update(monitor_reruns=len(outcome["monitor"]), job_progress_at_end=progress)
+    if start_load is not None:
+        result.update(monitor_reruns=len(outcome["monitor"]), job_progress_at_end=outcome["progress"])
         result["monitor_latency"] = stats_ms(outcome["monitor"]) if outcome["monitor"] else {}
     return result
 
@@ -132,17 +144,20 @@ def run(settings: Settings) -> Section:
         asyncio.run(_visit(warm))
         settled = server.wait_workers_settled()
         settings.log(f"classroom: {count} students typing for {seconds:.0f} s")
-        idle = asyncio.run(class_phase(server, count, seconds, False))
-        busy = None
+        idle = asyncio.run(class_phase(server, count, seconds))
+        busy = rush = None
         if classroom_limits().training_enabled:
             settings.log("classroom: the same while a training job (submitted on the Train page) runs")
-            busy = asyncio.run(class_phase(server, count, seconds, True))
+            busy = asyncio.run(class_phase(server, count, seconds, start_training))
+            settings.log(f"classroom: the same while {LAB_RUNS} Sequence Lab runs start at once")
+            rush = asyncio.run(class_phase(server, count, LAB_SECONDS, start_lab_runs))
     idle["workers_settled_after_s"] = settled
-    section.details.update(idle=idle, while_training=busy)
+    section.details.update(idle=idle, while_training=busy, while_lab_rush=rush)
     label = f"{count} students typing" + (" (quick)" if settings.quick else "")
     phases = [(label, idle, TARGET_MS, "classroom")]
     if busy is not None:
         phases.append(("… while a training job runs", busy, TRAINING_TARGET_MS, "classroom_training"))
+        phases.append((f"… while {LAB_RUNS} Sequence Lab runs run", rush, TRAINING_TARGET_MS, "classroom_lab"))
     for name, result, target, key in phases:
         latency = result["latency"]
         section.metrics.update({f"{key}_p50_ms": latency["p50_ms"], f"{key}_p95_ms": latency["p95_ms"]})
@@ -154,7 +169,7 @@ def run(settings: Settings) -> Section:
         )
         if "monitor_latency" in result:
             monitor_p95 = result["monitor_latency"].get("p95_ms", 0)
-            note += f"; job monitor polled {result['monitor_reruns']}×, p95 {monitor_p95:.0f} ms"
+            note += f"; open job tabs polled {result['monitor_reruns']}×, p95 {monitor_p95:.0f} ms"
         section.rows.append(
             Row(
                 name,
@@ -167,7 +182,7 @@ def run(settings: Settings) -> Section:
             )
         )
     if busy is None:
-        section.rows.append(Row("… while a training job runs", "training is off", status="SKIP"))
+        section.rows.append(Row("… while a training job or lab runs run", "training is off", status="SKIP"))
     return section
 
 
