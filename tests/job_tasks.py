@@ -63,3 +63,8 @@ def chatty(payload: dict, on_event, should_stop) -> int:
             on_event(TrainEvent("epoch", epoch=n // 1000 + 1, epochs=99))
         on_event(TrainEvent("batch", epoch=1, epochs=1, batch=n, batches=payload["batches"]))
     return payload["batches"]
+
+
+def settings_seen(payload: dict, on_event, should_stop) -> dict:
+    """What the worker process was started with: its priority and TensorFlow's inter-op thread setting."""
+    return {"nice": os.nice(0), "inter_op": os.environ.get("RNNCORE_TF_INTER_THREADS")}

@@ -129,6 +129,19 @@ def test_a_lane_with_slots_runs_several_jobs_at_once_in_one_process(make_pool, g
     assert pool.replaced == 0
 
 
+def test_a_process_running_several_jobs_yields_more_and_may_use_every_core(make_pool, monkeypatch):
+    """Ten lab runs in one process must not slow the class's pages: lower priority, ops on all cores."""
+    monkeypatch.delenv("RNNCORE_WORKER_NICE", raising=False)
+    monkeypatch.delenv("RNNCORE_TF_INTER_THREADS", raising=False)
+    pool = make_pool(lanes={"train": 1, "lab": 1}, slots={"lab": 4})
+    train = pool.submit("tests.job_tasks:settings_seen", {}, lane="train")
+    lab = pool.submit("tests.job_tasks:settings_seen", {}, lane="lab")
+    assert train.wait(TIMEOUT) and lab.wait(TIMEOUT)
+    base = os.nice(0)  # niceness adds up, and stops at 19
+    assert train.result == {"nice": min(19, base + 5), "inter_op": None}
+    assert lab.result == {"nice": min(19, base + 10), "inter_op": str(min(4, os.cpu_count() or 1))}
+
+
 def test_a_stubborn_job_ends_its_process_and_the_jobs_sharing_it_say_why(make_pool, gates):
     pool = make_pool(lanes={"lab": 1}, slots={"lab": 2}, stop_grace=0.3)
     stubborn = pool.submit(STUBBORN, gates.payload("stubborn"), lane="lab")
