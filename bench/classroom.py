@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from bench.common import Row, Section, Settings, stats_ms, verdict
 from bench.server import Server, classroom_limits, streamlit_app
@@ -26,6 +26,8 @@ STUDENTS, QUICK_STUDENTS = 30, 8
 SECONDS, QUICK_SECONDS = 45.0, 15.0
 TARGET_MS, TRAINING_TARGET_MS = 300.0, 500.0  # the lab rush is held to the training target
 LAB_RUNS, LAB_SECONDS = 10, 15.0  # a lab run ends within its 15-second budget
+# A load on the server, started from a URL: returns its open tabs, which poll while the class types.
+Load = Callable[[str], Awaitable[list[Student]]]
 JOB_START_TIMEOUT = 180.0
 WORDS = (
     "the acting was wonderful but the plot dragged and the ending felt rushed though i still enjoyed most of it "
@@ -82,7 +84,7 @@ async def start_lab_runs(url: str) -> list[Student]:
     return tabs
 
 
-async def lesson(server: Server, count: int, seconds: float, start_load: Any = None) -> dict:
+async def lesson(server: Server, count: int, seconds: float, start_load: Load | None = None) -> dict:
     """Open `count` Predict sessions, start the load (if any: its open tabs poll meanwhile), let the class type
     for `seconds`; latencies, and the CPU of this client process, the server and its workers over the typing."""
     students = [Student(server.url) for _ in range(count)]
@@ -113,7 +115,7 @@ async def lesson(server: Server, count: int, seconds: float, start_load: Any = N
             await session.close()
 
 
-async def class_phase(server: Server, count: int, seconds: float, start_load: Any = None) -> dict:
+async def class_phase(server: Server, count: int, seconds: float, start_load: Load | None = None) -> dict:
     """One phase: the class types, alone or while a load (a training job, a lab rush) runs."""
     outcome = await lesson(server, count, seconds, start_load)
     reruns, cpu, wall = len(outcome["latencies"]), outcome["server_cpu"], outcome["wall"]

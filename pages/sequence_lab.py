@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.common import classroom_limits, job_pool, session_owner, show_error
+from ui.common import classroom_limits, job_pool, session_jobs, show_error
 from ui.lab import JOB_KEY, measured_table, monitor, results, settings, submit
 from ui.navigation import use_app_navigation
 
@@ -25,10 +25,7 @@ def run_part() -> None:
     config = settings()
     if config is not None:
         submit(config)
-    job_id = st.session_state.get(JOB_KEY)
-    mine = job_pool().jobs(session_owner(), lane="lab")
-    if job_id is None and mine:
-        job_id = mine[-1].id  # the page state was lost (e.g. a reload): show the latest run
+    _, job_id = session_jobs("lab", JOB_KEY)
     job = job_pool().get(job_id) if job_id is not None else None
     if job is None:
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.common import classroom_limits, job_pool, session_owner, show_error, submit_training
+from ui.common import classroom_limits, job_pool, session_jobs, show_error, submit_training
 from ui.navigation import use_app_navigation
 from ui.train_form import build_config, run_name, settings_form, show_estimate
 from ui.train_results import experiment_board, job_summary, monitor, show_results
@@ -47,11 +47,7 @@ def settings_part() -> None:
 
 def job_part() -> None:
     """The current job (live monitor or results) and this session's other jobs."""
-    pool = job_pool()
-    mine = pool.jobs(session_owner(), lane="train")
-    job_id = st.session_state.get("tr_job_id")
-    if job_id is None and mine:
-        job_id = mine[-1].id  # coming back after the page state was lost: show the latest job
+    mine, job_id = session_jobs("train", "tr_job_id")
     if len(mine) > 1:
         with st.expander(f"Your jobs on this server ({len(mine)})"):
             st.dataframe([job_summary(job) for job in reversed(mine)], hide_index=True, width="stretch")
@@ -59,7 +55,7 @@ def job_part() -> None:
             chosen = st.selectbox("Show job", ids, index=ids.index(job_id) if job_id in ids else 0, key="tr_show")
             if chosen != job_id:
                 job_id = st.session_state["tr_job_id"] = chosen
-    job = pool.get(job_id) if job_id is not None else None
+    job = job_pool().get(job_id) if job_id is not None else None
     if job is None:
         return
     st.subheader(f"Run: {job.label}")

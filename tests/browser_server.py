@@ -4,14 +4,14 @@ that understand how Streamlit renders (reruns, exception boxes, the sidebar navi
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from bench.server import free_port, healthy
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
@@ -21,22 +21,6 @@ START_TIMEOUT = 60.0
 # True once no script run is in progress and no placeholder skeleton is left.
 BUSY_JS = """() => !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
     && !document.querySelector('[data-testid="stSkeleton"]')"""
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now (the OS picks it)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    """Whether Streamlit's health endpoint answers 'ok'."""
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def _log_tail(path: Path, chars: int = 3000) -> str:
@@ -78,7 +62,7 @@ def streamlit_server(extra_env: dict[str, str]) -> Iterator[str]:
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + START_TIMEOUT
-        while not _healthy(url):
+        while not healthy(url):
             if process.poll() is not None:
                 raise RuntimeError(f"Streamlit exited with {process.returncode}:\n{_log_tail(log_path)}")
             if time.monotonic() > deadline:

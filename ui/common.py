@@ -136,6 +136,16 @@ def session_owner() -> str:
     return st.session_state["owner_id"]
 
 
+def session_jobs(lane: str, state_key: str) -> tuple[list[Job], int | None]:
+    """This session's jobs in `lane` (oldest first) and the id of the one to show: the last started on the
+    page (kept under `state_key`), or the latest one when the page state was lost (e.g. a reload)."""
+    mine = job_pool().jobs(session_owner(), lane=lane)
+    job_id = st.session_state.get(state_key)
+    if job_id is None and mine:
+        job_id = mine[-1].id
+    return mine, job_id
+
+
 def _setting(name: str, default: str) -> str:
     """Environment variable first, then .streamlit/secrets.toml ([classroom] table), then default."""
     if name in os.environ:

@@ -22,7 +22,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterable
 from multiprocessing import Pipe
 from pathlib import Path
@@ -44,7 +43,7 @@ class WorkerProcess:
         self.jobs: dict[int, Job] = {}
         self.ready = threading.Event()
         self.stop_acknowledged: set[int] = set()  # ids of its jobs that said they saw the stop
-        self.killed_to_stop: Job | None = None  # the job whose stop ended this process, if that happened
+        self.killed_to_stop = False  # ended because one of its jobs did not answer Stop in time
         ours, theirs = Pipe()
         environment = dict(os.environ)
         environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), environment.get("PYTHONPATH")]))
@@ -142,18 +141,11 @@ class JobPool(LaneQueues):
         with self._lock:
             return [worker.pid for workers in self._workers.values() for worker in workers]
 
-    def wait_ready(self, timeout: float = 60.0) -> bool:
-        """Block until every worker has finished its warm-up imports."""
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            workers = [worker for lane in self._workers.values() for worker in lane]
-        return all(worker.ready.wait(max(0.0, deadline - time.monotonic())) for worker in workers)
-
     def shutdown(self) -> None:
         """End every worker process (running jobs fail as cancelled)."""
         with self._lock:
             self._closed = True
-            workers = [worker for lane in self._workers.values() for worker in lane]
+            workers = self._all_workers()
         for worker in workers:
             worker.send(("exit",))
             worker.kill()
@@ -177,7 +169,7 @@ class JobPool(LaneQueues):
 
     def _enforce_stop(self, worker: WorkerProcess, job: Job) -> None:
         if worker.holds(job) and job.id not in worker.stop_acknowledged and not job.finished_flag:
-            worker.killed_to_stop = job
+            worker.killed_to_stop = True
             worker.kill()
 
     def _message(self, worker: WorkerProcess, message: tuple) -> None:
@@ -220,7 +212,7 @@ class JobPool(LaneQueues):
             for job in jobs:
                 if job.cancel_requested:
                     job.finish(CANCELLED, message="Stopped (its worker process was ended mid-batch; nothing saved)")
-                elif worker.killed_to_stop is not None:
+                elif worker.killed_to_stop:
                     job.finish(
                         FAILED,
                         error="Its worker process was ended to stop another run that did not answer Stop in time; "

@@ -59,11 +59,21 @@ class LaneQueues:
                 if (owner is None or job.owner == owner) and (lane is None or job.lane == lane)
             ]
 
+    def wait_ready(self, timeout: float = 60.0) -> bool:
+        """Block until every worker has finished its warm-up imports."""
+        deadline = time.monotonic() + timeout
+        return all(worker.ready.wait(max(0.0, deadline - time.monotonic())) for worker in self._all_workers())
+
     def queue_position(self, job: Job) -> int:
         """1-based position among the jobs waiting in its lane (0 if not waiting)."""
         with self._lock:
             waiting = self._queues.get(job.lane, [])
             return waiting.index(job) + 1 if job in waiting else 0
+
+    def _all_workers(self) -> list[Any]:
+        """Every lane's workers, as a list taken under the lock."""
+        with self._lock:
+            return [worker for lane in self._workers.values() for worker in lane]
 
     def _dispatch(self, lane: str) -> None:
         """Hand the lane's waiting jobs, oldest first, to its workers that have room."""

@@ -34,7 +34,6 @@ import math
 import os
 import queue
 import threading
-import time
 import traceback
 import weakref
 from collections.abc import Iterable
@@ -312,19 +311,12 @@ class RayJobPool(LaneQueues):
         with self._lock:
             return [slot.pid for slots in self._workers.values() for slot in slots if slot.ready.is_set()]
 
-    def wait_ready(self, timeout: float = 60.0) -> bool:
-        """Block until every actor has finished its warm-up imports."""
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            slots = [slot for lane in self._workers.values() for slot in lane]
-        return all(slot.ready.wait(max(0.0, deadline - time.monotonic())) for slot in slots)
-
     def shutdown(self) -> None:
         """End every actor: running and queued jobs are cancelled. The Ray connection stays (it is process-wide;
         ray.shutdown() ends it, and a cluster started with address="local")."""
         with self._lock:
             self._closed = True
-            slots = [slot for lane in self._workers.values() for slot in lane]
+            slots = self._all_workers()
             waiting = [job for lane in self._queues.values() for job in lane]
             for lane in self._queues.values():
                 lane.clear()
