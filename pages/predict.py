@@ -20,6 +20,7 @@ from rnncore.inference.predict import MAX_REVIEW_CHARS
 from rnncore.inference.short_reviews import example_lesson
 from ui.common import ModelChoice, load_predictor, model_choices, no_model_message, show_error
 from ui.navigation import use_app_navigation
+from ui.order_compare import render_order_comparison
 
 use_app_navigation()  # first: a direct visit after a restart is served through app.py
 
@@ -379,6 +380,7 @@ def live_section(choice: ModelChoice, choices: list[ModelChoice], long_mode: boo
     try:
         predictor = load_predictor(choice)
         render_verdict(predictor, text)
+        render_order_comparison(predictor, choice.label, text)
         render_details(predictor, choice.key, text)
         if st.toggle("Compare all models on this review", key="compare_all"):
             render_comparison(text, choices)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.common import classroom_limits, job_pool, session_jobs, show_error, submit_training
+from ui.common import classroom_limits, job_pool, jobs_at_once, session_jobs, show_error, submit_training
 from ui.navigation import use_app_navigation
 from ui.train_form import build_config, run_name, settings_form, show_estimate
 from ui.train_results import experiment_board, job_summary, monitor, show_results
@@ -47,7 +47,7 @@ def settings_part() -> None:
 
 def job_part() -> None:
     """The current job (live monitor or results) and this session's other jobs."""
-    mine, job_id = session_jobs("train", "tr_job_id")
+    mine, job_id = session_jobs("train", "tr_job_id", task="sentiment")  # not Generate's char jobs
     if len(mine) > 1:
         with st.expander(f"Your jobs on this server ({len(mine)})"):
             st.dataframe([job_summary(job) for job in reversed(mine)], hide_index=True, width="stretch")
@@ -68,8 +68,8 @@ def job_part() -> None:
 st.title("Train a sentiment model")
 st.markdown(
     "Train a recurrent network on IMDB movie reviews (positive / negative). Pick a preset or change any "
-    "setting, check the size and time, then start. Jobs run in the background, one at a time: you can leave "
-    "this page and come back."
+    f"setting, check the size and time, then start. Jobs run in the background, {jobs_at_once()}: you can "
+    "leave this page and come back."
 )
 for part in (settings_part, job_part):
     try:

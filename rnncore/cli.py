@@ -16,10 +16,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rnncore.bagofwords import command as bag_command
 from rnncore.config import CELLS, EMBEDDING_INITS, OPTIMIZERS, POOLINGS, SIDES, RunConfig
 from rnncore.errors import RnncoreError
 from rnncore.events import TrainEvent
 from rnncore.lab.config import LAB_CELLS, LAB_TASKS, LabConfig
+from rnncore.lm import command as lm_command
 from rnncore.paths import class_models_dir, shipped_models_dir
 from rnncore.store import ModelStore, RunInfo, safe_name
 from rnncore.training.teachers import check_same_split, recorded_teachers
@@ -84,12 +86,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="add this many 1-2 sentence crops per training review (e.g. 0.5), so short input is seen in training",
     )
     sentiment.add_argument(
+        "--counterfactuals",
+        type=float,
+        default=0.0,
+        help="add this many counterfactual sentences per training review: negations put in or taken out "
+        "(label flipped, original kept) and 'A but B' contrasts",
+    )
+    sentiment.add_argument(
+        "--language-model",
+        default="",
+        metavar="MODEL",
+        help="start the Embedding and LSTM from this pretrained word language model (train lm); "
+        "needs --cell lstm, one layer, and its vocab size, embed dim and units",
+    )
+    sentiment.add_argument(
         "--teacher",
         action="append",
         default=[],
         metavar="MODEL",
         help="also learn from the unlabelled reviews as labelled by this saved model (repeat to average several)",
     )
+    lm_command.add_parser(tasks)
+    bag_command.add_parser(tasks)
     chars = tasks.add_parser("chars", help="character language model (many-to-many)")
     _model_flags(chars)
     chars.add_argument("--corpus", default="shakespeare", help="shakespeare, imdb or a UTF-8 text file")
@@ -182,6 +200,8 @@ def _config_from(args: argparse.Namespace) -> RunConfig:
             limit=args.limit,
             validation_fraction=args.validation_fraction,
             sentence_crops=args.sentence_crops,
+            counterfactuals=args.counterfactuals,
+            language_model=args.language_model,
         )
     else:
         common.update(corpus=args.corpus, seq_len=args.seq_len)
@@ -240,6 +260,10 @@ def _store_and_name(out: str | None, config: RunConfig) -> tuple[ModelStore, str
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train and save; prints the result JSON."""
+    if args.task == "lm":
+        return lm_command.run(args, ProgressPrinter(), _stop_requests, class_models_dir(), _emit)
+    if args.task == "bagofwords":
+        return bag_command.run(args, ProgressPrinter(), class_models_dir(), _emit)
     config = _config_from(args)
     # cheap checks first: importing TensorFlow takes seconds, a typo should not
     if args.max_minutes < 0:

@@ -57,6 +57,12 @@ class RunConfig:
     # Extra short examples, as a fraction of the training reviews: 1–2 sentences cut from a training review
     # with its label (rnncore/data/sentence_crops.py), so short student input is not out of distribution.
     sentence_crops: float = 0.0
+    # Counterfactual short examples, as a fraction of the training reviews: training sentences with a negator
+    # put in or taken out and the label flipped, beside the originals, and "A but B" pairs
+    # (rnncore/data/counterfactuals.py).
+    counterfactuals: float = 0.0
+    # A pretrained word language model (`train lm`) to start the Embedding and LSTM from: path or run name.
+    language_model: str = ""
     validation_fraction: float = 0.1
     # --- char data ---
     corpus: str = "shakespeare"  # "shakespeare", "imdb", or a path to a UTF-8 text file
@@ -96,6 +102,14 @@ class RunConfig:
                 f"sentence_crops must be from 0 (none) to 2 (twice as many crops as reviews); got "
                 f"{self.sentence_crops!r}"
             )
+        if not 0.0 <= self.counterfactuals <= 2.0:
+            raise ValueError(
+                f"counterfactuals must be from 0 (none) to 2 (per training review); got {self.counterfactuals!r}"
+            )
+        if self.language_model and (
+            self.task != "sentiment" or self.cell != "lstm" or self.layers != 1 or self.bidirectional
+        ):
+            raise ValueError("language_model starts one forward LSTM layer: use cell lstm, 1 layer, not bidirectional")
         for name in ("dropout", "embedding_dropout"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must be in [0, 1); got {getattr(self, name)!r}")

@@ -11,7 +11,3 @@ class DataUnavailableError(RnncoreError):
 
 class ModelLoadError(RnncoreError):
     """A saved run could not be loaded; the message says why."""
-
-
-class TrainingCancelled(RnncoreError):
-    """Raised inside training when the caller asked it to stop before any weights were worth keeping."""

@@ -21,10 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rnncore.bagofwords.config import TASK as BAG_OF_WORDS
+from rnncore.bagofwords.config import BagOfWordsConfig
 from rnncore.config import RunConfig
 from rnncore.data.corpus import CharVocabulary
 from rnncore.data.text import Vocabulary
 from rnncore.errors import ModelLoadError, RnncoreError
+from rnncore.lm.config import TASK as LANGUAGE_MODEL
+from rnncore.lm.config import LanguageModelConfig
 from rnncore.results import TrainResult
 
 MODEL_FILE = "model.keras"
@@ -34,6 +38,14 @@ VOCAB_FILE = "vocab.json"
 FORMAT_VERSION = 1
 _TEMP_PREFIX = ".saving-"
 _UNSAFE = re.compile(r"[^a-z0-9_-]+")
+
+
+def settings_class(config: dict[str, Any]) -> type:
+    """The dataclass that validates a run's saved config, by its task: Keras sentiment and char models use
+    RunConfig; the word language model and the bag-of-words baseline have their own settings."""
+    if not isinstance(config, dict):
+        raise TypeError(f"config must be an object, not {type(config).__name__}")
+    return {BAG_OF_WORDS: BagOfWordsConfig, LANGUAGE_MODEL: LanguageModelConfig}.get(config.get("task"), RunConfig)
 
 
 def safe_name(name: str) -> str:
@@ -53,7 +65,7 @@ class RunInfo:
 
     @property
     def kind(self) -> str:
-        """'sentiment' or 'chars' ('' when broken)."""
+        """'sentiment', 'chars', 'wordlm' (language model) or 'bagofwords' ('' when broken)."""
         return self.info.get("config", {}).get("task", "")
 
     @property
@@ -120,7 +132,7 @@ class ModelStore:
         info_path = path / INFO_FILE
         try:
             info = json.loads(info_path.read_text(encoding="utf-8"))
-            RunConfig.from_dict(info["config"])
+            settings_class(info["config"]).from_dict(info["config"])
         except FileNotFoundError:
             return RunInfo(path.name, path, {}, error=f"{INFO_FILE} is missing")
         except (OSError, ValueError, KeyError, TypeError) as error:

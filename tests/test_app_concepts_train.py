@@ -123,6 +123,15 @@ def test_training_switched_off(monkeypatch):
     assert not [b for b in at.button if b.key == "tr_start"]
 
 
+def test_the_page_says_how_many_jobs_run_at_once(monkeypatch):
+    _worker()  # the shared pool exists already (with its own lanes); only the words are checked here
+    assert "one at a time" in texts(page("train.py"))
+    monkeypatch.setenv("RNNCORE_MAX_JOBS", "3")
+    at = page("train.py")
+    assert "up to 3 at once" in texts(at)
+    assert "one at a time" not in texts(at)
+
+
 def test_epochs_are_capped_by_the_classroom_limit(monkeypatch):
     monkeypatch.setenv("RNNCORE_MAX_EPOCHS", "3")
     at = page("train.py")
@@ -146,3 +155,25 @@ def test_stop_cancels_a_running_job():
     assert job.status == "cancelled"
     at.run()
     assert not at.exception
+
+
+def test_a_char_job_is_not_the_train_pages_job():
+    """Generate's char-model jobs share lane "train" with the Train page's: the Train page must not show one
+    (it would read it as a sentiment run: test accuracy, most confidently wrong reviews)."""
+    from rnncore.config import RunConfig
+    from tests.conftest import TINY_CHARS
+
+    at = page("train.py")
+    job = _worker().submit(
+        "tests.job_tasks:chatty",  # a fast stand-in for char training: only the job's config matters here
+        {"batches": 1},
+        lane="train",
+        owner=at.session_state["owner_id"],
+        label="char job from Generate",
+        config=RunConfig(**TINY_CHARS),
+    )
+    assert job.wait(120) and job.status == "done", job.error
+    at.run()
+    assert not at.exception
+    assert "Run: char job from Generate" not in [header.value for header in at.subheader]
+    assert "Test accuracy" not in [metric.label for metric in at.metric]

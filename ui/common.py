@@ -112,8 +112,19 @@ def job_pool() -> JobPool:
     "lab" (RNNCORE_LAB_WORKERS processes, default 1, each running up to RNNCORE_LAB_RUNS_PER_WORKER runs at once)
     for Sequence Lab runs and weight exports. Local worker processes, or Ray actors on a cluster when
     RNNCORE_RAY_ADDRESS is set (rnncore/jobs/factory.py)."""
-    lanes = {"train": _setting_number("RNNCORE_MAX_JOBS", 1), "lab": _setting_number("RNNCORE_LAB_WORKERS", 1)}
+    lanes = {"train": max_jobs(), "lab": _setting_number("RNNCORE_LAB_WORKERS", 1)}
     return make_pool(lanes, slots={"lab": _setting_number("RNNCORE_LAB_RUNS_PER_WORKER", RUNS_PER_WORKER)})
+
+
+def max_jobs() -> int:
+    """How many training jobs run at once (RNNCORE_MAX_JOBS, default 1); the rest wait in the queue."""
+    return _setting_number("RNNCORE_MAX_JOBS", 1)
+
+
+def jobs_at_once() -> str:
+    """How training jobs are run, in words for the pages: "one at a time" or "up to N at once"."""
+    n = max_jobs()
+    return "one at a time" if n == 1 else f"up to {n} at once"
 
 
 def warm_workers() -> None:
@@ -136,10 +147,13 @@ def session_owner() -> str:
     return st.session_state["owner_id"]
 
 
-def session_jobs(lane: str, state_key: str) -> tuple[list[Job], int | None]:
-    """This session's jobs in `lane` (oldest first) and the id of the one to show: the last started on the
-    page (kept under `state_key`), or the latest one when the page state was lost (e.g. a reload)."""
+def session_jobs(lane: str, state_key: str, task: str | None = None) -> tuple[list[Job], int | None]:
+    """This session's jobs in `lane` (oldest first; only those whose config has `task` when given, since the
+    IMDB and char models share lane "train") and the id of the one to show: the last started on the page
+    (kept under `state_key`), or the latest one when the page state was lost (e.g. a reload)."""
     mine = job_pool().jobs(session_owner(), lane=lane)
+    if task is not None:
+        mine = [job for job in mine if getattr(job.config, "task", None) == task]
     job_id = st.session_state.get(state_key)
     if job_id is None and mine:
         job_id = mine[-1].id

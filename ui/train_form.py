@@ -11,7 +11,7 @@ from rnncore.architecture import CELL_CLASS, count_parameters
 from rnncore.config import CELLS, EMBEDDING_INITS, OPTIMIZERS, POOLINGS, SIDES, RunConfig
 from rnncore.presets import PRESETS as RECIPES
 from rnncore.teach import estimate_seconds
-from ui.common import ClassroomLimits
+from ui.common import ClassroomLimits, jobs_at_once
 
 IMDB_TRAIN_REVIEWS = 25_000
 RUN_NAMES = ("quick-gru32", "notebook-simplernn32", "best-bigru64")
@@ -154,7 +154,7 @@ def show_estimate(config: RunConfig) -> None:
     st.caption(
         "Estimate = epochs × batches × maxlen × layers × directions × (per-step overhead + batch × cell cost × "
         "units × (input + units) FLOPs ÷ CPU speed); cell cost SimpleRNN 1, GRU 3, LSTM 4. Only a guide: "
-        "the real time depends on the server and on other students' jobs (they run one at a time)."
+        f"the real time depends on the server and on other students' jobs (they run {jobs_at_once()})."
     )
 
 

@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 from rnncore.paths import class_models_dir
 from rnncore.store import INFO_FILE, MODEL_FILE, ModelStore
 from rnncore.teach import keras_code
-from ui.common import job_pool, show_error
+from ui.common import job_pool, jobs_at_once, show_error
 
 MAX_REVIEW_CHARS = 600
 
@@ -60,7 +60,7 @@ def monitor(job_id: int) -> None:
         st.rerun(scope="app")  # the page then renders the results instead of this monitor
     st.markdown(f"**Job #{job.id} · {job.label}** — {job.status}")
     if job.status == "queued":
-        st.info(f"Waiting in the queue: position {job.queue_position()}. Jobs run one at a time on this server.")
+        st.info(f"Waiting in the queue: position {job.queue_position()}. Jobs run {jobs_at_once()} on this server.")
     else:
         last = job.last_event("batch")
         status = job.last_event("status")

@@ -8,6 +8,7 @@ import numpy as np
 
 from rnncore.config import RunConfig
 from rnncore.data.corpus import CharCorpus, CharVocabulary, load_corpus
+from rnncore.data.counterfactuals import counterfactual_sentences
 from rnncore.data.downloads import ProgressFn
 from rnncore.data.imdb import full_vectorized, load_imdb, split_by_movie, stratified_indices
 from rnncore.data.sentence_crops import sentence_crops
@@ -58,18 +59,18 @@ def prepare_sentiment(config: RunConfig, on_progress: ProgressFn | None = None) 
     x_test = test.padded(config.maxlen, config.truncating, config.padding)
     labels = train.labels.astype(np.float32)
     x_train, y_train = x_all[train_rows], labels[train_rows]
-    if config.sentence_crops:
-        # crops come from the training rows only: validation and test stay whole reviews
-        texts, crop_labels = sentence_crops(
-            [imdb.train.texts[row] for row in train_rows],
-            labels[train_rows],
-            round(config.sentence_crops * len(train_rows)),
-            config.seed,
-        )
-        crops = pad_sequences(
+    texts, extra_labels = short_examples(
+        [imdb.train.texts[row] for row in train_rows],
+        labels[train_rows],
+        config.sentence_crops,
+        config.counterfactuals,
+        config.seed,
+    )  # from the training rows only: validation and test stay whole reviews
+    if texts:
+        extra = pad_sequences(
             [vocabulary.encode(text) for text in texts], config.maxlen, config.truncating, config.padding
         )
-        x_train, y_train = np.concatenate([x_train, crops]), np.concatenate([y_train, crop_labels])
+        x_train, y_train = np.concatenate([x_train, extra]), np.concatenate([y_train, extra_labels])
     return SentimentData(
         vocabulary=vocabulary,
         x_train=x_train,
@@ -81,6 +82,23 @@ def prepare_sentiment(config: RunConfig, on_progress: ProgressFn | None = None) 
         test_texts=imdb.test.texts,
         fingerprint=imdb.fingerprint,
     )
+
+
+def short_examples(
+    texts: list[str], labels: np.ndarray, crops: float, counterfactuals: float, seed: int
+) -> tuple[list[str], np.ndarray]:
+    """Short training examples added to the training reviews, as fractions of their number: sentence crops
+    (short input in distribution) and counterfactual negations and contrasts (what "not" and "but" do)."""
+    out, out_labels = [], [np.zeros(0, dtype=np.float32)]
+    if crops:
+        crop_texts, crop_labels = sentence_crops(texts, labels, round(crops * len(texts)), seed)
+        out += crop_texts
+        out_labels.append(crop_labels.astype(np.float32))
+    if counterfactuals:
+        edit_texts, edit_labels = counterfactual_sentences(texts, labels, round(counterfactuals * len(texts)), seed)
+        out += edit_texts
+        out_labels.append(edit_labels)
+    return out, np.concatenate(out_labels)
 
 
 def char_windows(ids: np.ndarray, seq_len: int) -> tuple[np.ndarray, np.ndarray]:

@@ -42,3 +42,27 @@ def build_model(config: RunConfig, vocab_size: int):
     else:
         outputs = layers.Dense(vocab_size, name="next_char_logits")(x)
     return keras.Model(inputs, outputs, name=f"{config.task}_{config.cell}")
+
+
+def start_from_language_model(model, config: RunConfig, on_event) -> None:
+    """Copy a pretrained word language model's Embedding and LSTM into `model` (fine-tuning starts there).
+    The sentiment model must have the language model's vocabulary size, embed_dim and units."""
+    from rnncore.errors import RnncoreError
+    from rnncore.events import TrainEvent
+    from rnncore.lm.runs import find_language_model, load_language_model_weights
+
+    run = find_language_model(config.language_model)
+    settings = run.info["config"]
+    wanted = {"vocab_size": config.vocab_size, "embed_dim": config.embed_dim, "units": config.units}
+    different = {key: settings.get(key) for key, value in wanted.items() if settings.get(key) != value}
+    if different:
+        raise RnncoreError(
+            f"The language model {run.name!r} needs the same "
+            + ", ".join(f"{key} ({value})" for key, value in different.items())
+        )
+    weights = load_language_model_weights(run.path)
+    model.get_layer("embedding").set_weights([weights["embedding"]])
+    model.get_layer("lstm_1").set_weights(
+        [weights["lstm_kernel"], weights["lstm_recurrent_kernel"], weights["lstm_bias"]]
+    )
+    on_event(TrainEvent("status", f"Starting from the language model {run.name!r}"))

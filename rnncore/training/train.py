@@ -17,7 +17,7 @@ from rnncore.data.datasets import CharData, SentimentData, prepare_chars, prepar
 from rnncore.errors import RnncoreError
 from rnncore.events import EventHandler, StopCheck, TrainEvent, ignore_event, never_stop
 from rnncore.results import TrainResult
-from rnncore.training.model import build_model
+from rnncore.training.model import build_model, start_from_language_model
 from rnncore.training.review_batches import LengthGroupedBatches, predict_by_length
 from rnncore.training.tf_setup import keras_module
 
@@ -46,6 +46,8 @@ def train(
         if [tuple(w.shape) for w in initial_weights] != expected:
             raise RnncoreError("The starting model has a different architecture or vocabulary than these settings")
         model.set_weights(initial_weights)
+    elif config.language_model:
+        start_from_language_model(model, config, on_event)
     elif config.embedding_init == "cooccurrence":
         _start_from_word_vectors(model, config, data, on_event)
     model.compile(optimizer=_optimizer(config), **_loss_and_metrics(config))

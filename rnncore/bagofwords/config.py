@@ -1,0 +1,38 @@
+"""Settings of the bag-of-words baseline: a logistic regression on which vocabulary words a review contains."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from rnncore.settings import check_settings, setting
+
+TASK = "bagofwords"
+
+
+@dataclass(frozen=True)
+class BagOfWordsConfig:
+    """One bag-of-words run. The vocabulary and the validation split (by movie) are built as for the RNNs,
+    so the two kinds of model see the same words and data and differ only in reading order."""
+
+    vocab_size: int = setting(20_000, "words kept (from the training reviews, by frequency)", 3, 100_000)
+    l2: float = setting(1e-5, "L2 penalty on the word weights", 0.0, 1.0)
+    steps: int = setting(300, "full-batch Adam steps", 1, 100_000)
+    learning_rate: float = setting(0.05, "Adam's learning rate", 1e-6, 10.0)
+    sentence_crops: float = setting(1.0, "extra 1–2-sentence crops per training review (short input)", 0.0, 2.0)
+    limit: int = setting(0, "training reviews to use (0 = all 25,000)", 0, 25_000)
+    validation_fraction: float = setting(0.1, "share of training reviews held out, whole movies at a time", 0.01, 0.49)
+    seed: int = setting(1, "random seed (the shipped RNNs use 1: the same validation movies)", 0, 2**31 - 1)
+
+    def __post_init__(self) -> None:
+        check_settings(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, with the task that marks the run's kind."""
+        return {"task": TASK, **asdict(self)}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> BagOfWordsConfig:
+        """Build from a dict, ignoring unknown keys."""
+        known = {item.name for item in fields(cls)}
+        return cls(**{key: value for key, value in values.items() if key in known})

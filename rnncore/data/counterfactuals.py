@@ -1,0 +1,144 @@
+"""Counterfactual sentences made from IMDB's own training text, to teach what "not" does (after Kaushik et al.
+2020, without people and without any outside lexicon): the split's sentiment words are found by log-odds between
+positive and negative training reviews; a training sentence whose one strong word agrees with its review's
+label gets a negator put in front of that word (or taken away, where it had one) and the opposite label. The
+original sentence is kept beside its edit, so the pair differs only in the negation. A second kind joins a
+sentence of one label and one of the other with "but", labelled as the second: what follows "but" decides.
+
+Everything works on tokens (rnncore.data.text), as the models read them."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnncore.data.sentence_crops import split_sentences
+from rnncore.data.text import tokenize
+
+# Words after which a negator can stand ("was" → "was not"): verbs that link a subject to a judgement.
+LINKING = frozenset(
+    "is was are were be been being seems seemed seem looks looked look feels felt feel remains remained "
+    "became becomes it's that's this's".split()
+)
+INTENSIFIERS = frozenset("very so really too quite pretty extremely particularly terribly that all".split())
+INSERTED_NEGATORS = ("not", "not", "never", "not at all")  # "at all" goes after the word
+# Negators a sentence may already have right before the linking verb's word ("was not", "isn't"):
+CONTRACTED = {"isn't": "is", "wasn't": "was", "aren't": "are", "weren't": "were", "doesn't": "does"}
+NEGATORS = frozenset({"not", "never", "no", "hardly", "nothing", "nobody", "none", "nor", *CONTRACTED})
+MAX_WORDS = 20
+MAX_CONTRAST_PART = 14  # words in each half of an "A but B" example
+STRONG, WEAK = 1.0, 0.5  # log-odds: the edited word must be strong, and no other word even weak
+
+
+@dataclass(frozen=True)
+class SentimentLexicon:
+    """Words whose presence leans a training review one way, with their log-odds (+ positive, − negative)."""
+
+    scores: dict[str, float]
+
+    def polarity(self, word: str, at_least: float = STRONG) -> int:
+        """+1, −1, or 0 for a word that leans less than `at_least` either way."""
+        score = self.scores.get(word, 0.0)
+        return 1 if score >= at_least else -1 if score <= -at_least else 0
+
+
+def learn_lexicon(
+    token_lists: Sequence[Sequence[str]], labels: np.ndarray, min_reviews: int = 40, min_log_odds: float = WEAK
+) -> SentimentLexicon:
+    """Log-odds (add-one smoothed, document frequencies) of each word between positive and negative reviews;
+    words seen in at least `min_reviews` reviews and leaning at least `min_log_odds` either way."""
+    positive, negative = Counter(), Counter()
+    for tokens, label in zip(token_lists, labels):
+        (positive if label >= 0.5 else negative).update(set(tokens))
+    n_pos, n_neg = max(1, int((labels >= 0.5).sum())), max(1, int((labels < 0.5).sum()))
+    scores = {}
+    for word in positive.keys() | negative.keys():
+        pos, neg = positive[word], negative[word]
+        if pos + neg < min_reviews or word in NEGATORS or word in LINKING or not word.isalpha():
+            continue
+        score = math.log((pos + 1) / n_pos) - math.log((neg + 1) / n_neg)
+        if abs(score) >= min_log_odds:
+            scores[word] = score
+    return SentimentLexicon(scores)
+
+
+def negation_edit(
+    tokens: list[str], lexicon: SentimentLexicon, rng: np.random.Generator
+) -> tuple[list[str], int] | None:
+    """(edited tokens, label of the edit: 1 positive / 0 negative) or None when the sentence does not fit:
+    it must hold exactly one sentiment word (strong, and no other word leaning even weakly), right after a
+    linking verb (maybe with an intensifier between), with a negator there already (which is removed) or none
+    anywhere (one is inserted)."""
+    found = [(i, lexicon.polarity(word)) for i, word in enumerate(tokens) if lexicon.polarity(word, WEAK)]
+    if len(found) != 1 or not lexicon.polarity(tokens[found[0][0]]):
+        return None
+    position, polarity = found[0]
+    slot = position - 1 if position and tokens[position - 1] in INTENSIFIERS else position
+    if slot < 1:
+        return None
+    before = tokens[slot - 1]
+    negated_already = before in NEGATORS
+    if negated_already:
+        link = tokens[slot - 2] if slot >= 2 else ""
+        if before in CONTRACTED:
+            return tokens[: slot - 1] + [CONTRACTED[before]] + tokens[slot - 1 + 1 :], int(polarity > 0)
+        if link not in LINKING:
+            return None
+        return tokens[: slot - 1] + tokens[slot:], int(polarity > 0)
+    if before not in LINKING or any(token in NEGATORS or token.endswith("n't") for token in tokens):
+        return None
+    negator = INSERTED_NEGATORS[int(rng.integers(len(INSERTED_NEGATORS)))]
+    if negator == "not at all" and position == len(tokens) - 1:  # "at all" reads naturally only at the end
+        edited = tokens[:slot] + ["not"] + tokens[slot : position + 1] + ["at", "all"] + tokens[position + 1 :]
+    else:
+        edited = tokens[:slot] + [negator.split()[0]] + tokens[slot:]
+    return edited, int(polarity < 0)
+
+
+def counterfactual_sentences(
+    texts: Sequence[str], labels: np.ndarray, count: int, seed: int = 0
+) -> tuple[list[str], np.ndarray]:
+    """About `count` short training examples: negation pairs (original and edit) for ~3/4 of them, "A but B"
+    contrasts for the rest. Only sentences whose own label (from the lexicon) matches their review's are used,
+    so every label is what the edit made it. Reproducible for a seed."""
+    if count < 0:
+        raise ValueError(f"count must be at least 0; got {count}")
+    token_lists = [tokenize(text) for text in texts]
+    lexicon = learn_lexicon(token_lists, labels)
+    rng = np.random.default_rng(seed)
+    out_texts: list[str] = []
+    out_labels: list[int] = []
+    pools: dict[int, list[list[str]]] = {0: [], 1: []}  # plain one-word-judgement sentences by label, for "but"
+    order = rng.permutation(len(texts))
+    target_pairs = count * 3 // 8  # each pair gives two examples
+    for row in order:
+        if len(out_texts) >= 2 * target_pairs and min(len(pool) for pool in pools.values()) >= count:
+            break
+        label = int(labels[row] >= 0.5)
+        for sentence in split_sentences(texts[row]):
+            tokens = tokenize(sentence)
+            if not 3 <= len(tokens) <= MAX_WORDS:
+                continue
+            edit = negation_edit(tokens, lexicon, rng)
+            if edit is None or edit[1] == label:  # the sentence's own verdict must be its review's
+                continue
+            if len(out_texts) < 2 * target_pairs:
+                out_texts += [" ".join(tokens), " ".join(edit[0])]
+                out_labels += [label, edit[1]]
+            if len(tokens) <= MAX_CONTRAST_PART and "but" not in tokens:
+                pools[label].append(tokens)
+            break  # one sentence per review keeps the examples varied
+    contrasts = count - len(out_texts)
+    for _ in range(max(0, contrasts)):
+        if not pools[0] or not pools[1]:
+            break
+        second = int(rng.integers(2))
+        first_tokens = pools[1 - second][int(rng.integers(len(pools[1 - second])))]
+        second_tokens = pools[second][int(rng.integers(len(pools[second])))]
+        out_texts.append(" ".join(first_tokens + ["but"] + second_tokens))
+        out_labels.append(second)
+    return out_texts, np.asarray(out_labels, dtype=np.float32)

@@ -1,0 +1,60 @@
+"""Settings declared once: a dataclass field carries its default, limits and help, and the checks, the CLI
+flags and the forms are all derived from it (`setting`, `check_settings`, `add_flags`, `from_flags`)."""
+
+from __future__ import annotations
+
+import argparse
+import numbers
+from dataclasses import MISSING, Field, field, fields
+from typing import Any
+
+
+def setting(default: Any, help: str, low: float | None = None, high: float | None = None, choices: tuple = ()) -> Any:
+    """A dataclass field with its limits (inclusive) or choices and a one-line help text."""
+    return field(default=default, metadata={"help": help, "low": low, "high": high, "choices": choices})
+
+
+def described(cls: type) -> list[Field]:
+    """The fields of a settings dataclass that were declared with `setting`."""
+    return [item for item in fields(cls) if "help" in item.metadata]
+
+
+def check_settings(instance: Any) -> None:
+    """Raise ValueError naming the first setting outside its limits or choices (ints stay ints)."""
+    for item in described(type(instance)):
+        value, meta = getattr(instance, item.name), item.metadata
+        kind = type(item.default)
+        if meta["choices"]:
+            if value not in meta["choices"]:
+                raise ValueError(f"{item.name} must be one of {', '.join(map(str, meta['choices']))}; got {value!r}")
+            continue
+        if kind is int:
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                raise ValueError(f"{item.name} must be a whole number; got {value!r}")
+            object.__setattr__(instance, item.name, int(value))
+        elif kind is float:
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise ValueError(f"{item.name} must be a number; got {value!r}")
+            object.__setattr__(instance, item.name, float(value))
+        value = getattr(instance, item.name)
+        low, high = meta["low"], meta["high"]
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ValueError(f"{item.name} must be from {low:g} to {high:g}; got {value!r}")
+
+
+def add_flags(parser: argparse.ArgumentParser, cls: type) -> None:
+    """One `--flag-name` per setting, with its type, default and help (limits appended)."""
+    for item in described(cls):
+        meta, flag = item.metadata, "--" + item.name.replace("_", "-")
+        limits = f" [{meta['low']:g}–{meta['high']:g}]" if meta["low"] is not None else ""
+        help_text = f"{meta['help']}{limits} (default {item.default})"
+        if meta["choices"]:
+            parser.add_argument(flag, choices=meta["choices"], default=item.default, help=help_text)
+        else:
+            parser.add_argument(flag, type=type(item.default), default=item.default, help=help_text)
+
+
+def from_flags(cls: type, args: argparse.Namespace) -> Any:
+    """Build the settings dataclass from parsed flags (ValueError on bad values)."""
+    values = {item.name: getattr(args, item.name) for item in described(cls) if item.default is not MISSING}
+    return cls(**values)

@@ -1,0 +1,91 @@
+"""Counterfactual negations and contrasts made from training text: the edits, their labels, the lexicon, and
+that a sentiment run adds them to its training rows only."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnncore.config import RunConfig
+from rnncore.data.counterfactuals import SentimentLexicon, counterfactual_sentences, learn_lexicon, negation_edit
+from rnncore.data.datasets import prepare_sentiment
+from rnncore.data.text import tokenize
+
+LEXICON = SentimentLexicon({"awful": -2.0, "great": 1.5, "boring": -1.2, "fine": 0.6})
+
+
+class AlwaysFirst:
+    """A stand-in random generator: always the first negator ("not")."""
+
+    def integers(self, high: int) -> int:
+        return 0
+
+
+@pytest.mark.parametrize(
+    ("sentence", "edited", "label"),
+    [
+        ("the plot was awful", "the plot was not awful", 1),
+        ("the cast is really great", "the cast is not really great", 0),
+        ("the ending wasn't boring", "the ending was boring", 0),
+        ("the ending was not great", "the ending was great", 1),
+    ],
+)
+def test_a_negator_is_put_in_or_taken_out_and_the_label_flips(sentence, edited, label):
+    tokens, new_label = negation_edit(tokenize(sentence), LEXICON, AlwaysFirst())
+    assert (" ".join(tokens), new_label) == (edited, label)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "great acting and an awful script",  # two sentiment words: no single flip
+        "awful",  # no linking verb before it
+        "the plot was fine",  # only weakly leaning
+        "the film was great but nobody came",  # a negator elsewhere: inserting one would make a double negation
+        "the plot was awful and fine",  # another word leans, if only weakly
+    ],
+)
+def test_sentences_that_do_not_fit_are_left_alone(sentence):
+    assert negation_edit(tokenize(sentence), LEXICON, AlwaysFirst()) is None
+
+
+def test_the_lexicon_comes_from_the_labels():
+    token_lists = [["great", "film"]] * 50 + [["awful", "film"]] * 50
+    labels = np.array([1] * 50 + [0] * 50)
+    lexicon = learn_lexicon(token_lists, labels, min_reviews=10)
+    assert lexicon.polarity("great") == 1 and lexicon.polarity("awful") == -1 and lexicon.polarity("film") == 0
+
+
+def test_pairs_keep_the_original_beside_the_edit_and_contrasts_follow_the_second_half():
+    texts = [f"The story was {word}. I {verb} it." for word, verb in (("great", "liked"), ("awful", "hated"))] * 60
+    labels = np.array([1, 0] * 60)
+    out, out_labels = counterfactual_sentences(texts, labels, 40, seed=3)
+    assert len(out) == 40 and set(out_labels) == {0.0, 1.0}
+    pairs = dict(zip(out, out_labels))
+    assert pairs["the story was great"] == 1 and pairs["the story was awful"] == 0
+    assert any(text.startswith("the story was not ") or " never " in text for text in out)
+    for text, label in zip(out, out_labels):
+        if " but " in text:
+            assert label == (1 if text.endswith("great") else 0)
+    again, again_labels = counterfactual_sentences(texts, labels, 40, seed=3)
+    assert again == out and np.array_equal(again_labels, out_labels)
+
+
+def test_a_sentiment_run_adds_them_to_the_training_rows_only(monkeypatch):
+    seen = {}
+
+    def fake(texts, labels, count, seed):  # the fixture reviews are too few for a lexicon
+        seen.update(reviews=len(texts), count=count)
+        return ["the plot was not awful"] * count, np.ones(count, dtype=np.float32)
+
+    monkeypatch.setattr("rnncore.data.datasets.counterfactual_sentences", fake)
+    base = dict(task="sentiment", vocab_size=60, maxlen=40, seed=1)
+    plain = prepare_sentiment(RunConfig(**base))
+    augmented = prepare_sentiment(RunConfig(**base, counterfactuals=0.5))
+    assert seen == {"reviews": len(plain.x_train), "count": round(0.5 * len(plain.x_train))}
+    assert len(augmented.x_train) == len(plain.x_train) + seen["count"]
+    assert np.array_equal(augmented.x_val, plain.x_val) and np.array_equal(augmented.x_test, plain.x_test)
+    with pytest.raises(ValueError, match="counterfactuals must be from 0"):
+        RunConfig(counterfactuals=3.0)
+    with pytest.raises(ValueError, match="language_model starts one forward LSTM layer"):
+        RunConfig(cell="gru", language_model="imdb-lm")
