@@ -101,6 +101,8 @@ def pick_char_run(store: ModelStore, name: str | None) -> RunInfo | None:
 
 def describe_run(run: RunInfo) -> str:
     """Short model description for reports, e.g. 'imdb-bigru (bi-gru 64u, maxlen 500)'."""
+    if run.kind == "bagofwords":
+        return f"{run.name} (bag of words, {run.info['config']['vocab_size']:,} words)"
     config = run.config
     if config.task == "chars":
         return f"{run.name} ({config.layers}x{config.cell} {config.units}u)"

@@ -18,6 +18,7 @@ def _percent(value: float) -> str:
 def run(settings: Settings) -> Section:
     """One row per sentiment model (the named ones, else all in the store, best IMDB accuracy first); the
     model with the best short-sentence accuracy carries the target."""
+    from rnncore.bagofwords.model import load_bag_of_words
     from rnncore.inference.predict import Predictor
     from rnncore.inference.short_reviews import load_short_reviews, score_short_reviews
 
@@ -34,7 +35,11 @@ def run(settings: Settings) -> Section:
         settings.log(f"short_reviews: {info.name}")
         scores[info.name] = score_short_reviews(Predictor(settings.load(info)), sentences)
     best = max(scores, key=lambda name: scores[name].accuracy)
-    for info in runs:
+    # the bag-of-words baseline (order ignored) is scored beside them, never as the best model
+    bags = [] if names else usable_runs(settings.store, "bagofwords")
+    for info in bags:
+        scores[info.name] = score_short_reviews(load_bag_of_words(info.path), sentences)
+    for info in [*runs, *bags]:
         score = scores[info.name]
         imdb = info.metrics.get("accuracy")
         weakest = min(score.categories, key=lambda name: score.categories[name].accuracy)
@@ -51,6 +56,7 @@ def run(settings: Settings) -> Section:
             ],
         }
         is_best = info.name == best
+        order = "bag of words, order ignored; " if info.kind == "bagofwords" else ""
         section.rows.append(
             Row(
                 f"short-sentence accuracy — {info.name}",
@@ -60,7 +66,7 @@ def run(settings: Settings) -> Section:
                 f"{(score.accuracy - imdb) * 100:+.1f} points" if imdb is not None else "",
                 f"≥ {TARGET_ACCURACY:.0%} (best model)" if is_best else "",
                 verdict(score.accuracy >= TARGET_ACCURACY) if is_best else "INFO",
-                f"{describe_run(info)}; weakest: {weakest} {_percent(score.categories[weakest].accuracy)}",
+                f"{order}{describe_run(info)}; weakest: {weakest} {_percent(score.categories[weakest].accuracy)}",
             )
         )
     section.metrics.update(

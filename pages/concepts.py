@@ -7,6 +7,7 @@ import streamlit as st
 from ui.common import show_error
 from ui.concepts_basics import architectures_section, one_step_section
 from ui.concepts_deeper import gates_section, gradients_section, padding_section
+from ui.concepts_order import order_section
 from ui.navigation import use_app_navigation
 
 use_app_navigation()  # first: a direct visit after a restart is served through app.py
@@ -17,6 +18,7 @@ SECTIONS = [
     ("3 · Vanishing gradients", gradients_section),
     ("4 · LSTM & GRU gates", gates_section),
     ("5 · Padding, masking, embeddings", padding_section),
+    ("6 · Why order matters", order_section),
 ]
 
 st.title("RNN concepts")

@@ -39,7 +39,7 @@ def test_concepts_renders_every_section(shipped):
     at = page("concepts.py")
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
-    assert len(at.tabs) == 5
+    assert len(at.tabs) == 6
     assert at.selectbox(key="c4_model").value.run.name == "tiny-sentiment"  # gates use a real model
     assert "update gate" in " ".join(str(chart.proto.spec) for chart in at.get("plotly_chart"))
 

@@ -94,3 +94,18 @@ def test_predict_shows_the_bag_of_words_verdict_beside_the_rnn(tiny_store, monke
     assert "Order read vs order ignored" in shown and "Order ignored: bag (bag of words)" in shown
     assert "Reversed: *bad not was film the*" in shown
     assert shown.count("Words reversed:") == 2
+
+
+def test_concepts_order_tab_explains_without_and_compares_with_a_bag_of_words(tiny_store, monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("RNNCORE_SHIPPED_DIR", str(tiny_store.root))
+    monkeypatch.setenv("RNNCORE_STORE_DIR", str(tmp_path / "class"))
+    concepts = str(REPO_ROOT / "pages" / "concepts.py")
+    at = AppTest.from_file(concepts, default_timeout=90).run()
+    assert not at.exception and "No bag-of-words model" in " ".join(str(info.value) for info in at.info)
+    config = BagOfWordsConfig(vocab_size=60, steps=50)
+    save_bag_of_words_run(tmp_path / "class" / "bag", config, train_bag_of_words(config), "test")
+    at.text_input(key="order_sentence").set_value("not bad").run()
+    shown = "\n".join(str(element.value) for element in [*at.markdown, *at.caption])
+    assert not at.exception and "Reversed: *bad not*" in shown and "Order ignored: bag (bag of words)" in shown

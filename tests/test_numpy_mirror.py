@@ -286,3 +286,27 @@ def test_forward_is_safe_from_many_threads():
     for a, b in zip(alone, together):
         assert np.array_equal(a.outputs, b.outputs)
         assert all(np.array_equal(a.gates[0][k], b.gates[0][k]) for k in a.gates[0])
+
+
+@pytest.mark.parametrize(
+    ("cell", "bidirectional", "layers", "task"),
+    [(cell, bidirectional, 2, "sentiment") for cell in CELLS for bidirectional in (False, True)]
+    + [("lstm", False, 1, "chars")],
+)
+def test_a_weights_only_run_rebuilds_the_same_keras_model(tmp_path, cell, bidirectional, layers, task):
+    """Runs may ship weights.npz alone: the Keras model rebuilt from it has exactly the saved weights."""
+    import json
+
+    from rnncore.inference.weights import save_weights
+    from rnncore.store import ModelStore
+    from rnncore.training.keras_io import load_keras_run
+
+    config, model, network = _model(cell=cell, bidirectional=bidirectional, layers=layers, task=task)
+    folder = tmp_path / "run"
+    folder.mkdir()
+    save_weights(network, folder)
+    (folder / "run.json").write_text(json.dumps({"config": config.to_dict()}))
+    (folder / "vocab.json").write_text(json.dumps([f"w{i}" for i in range(VOCAB - 2)]))
+    rebuilt = load_keras_run(ModelStore(tmp_path).get("run")).model
+    for before, after in zip(model.get_weights(), rebuilt.get_weights(), strict=True):
+        np.testing.assert_array_equal(before, after)

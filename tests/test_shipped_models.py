@@ -33,13 +33,17 @@ def test_every_shipped_run_is_listed_and_healthy():
     for name in [*SENTIMENT, "shakespeare-lstm"]:
         assert name in runs, f"shipped model {name} is missing"
         assert runs[name].error is None, runs[name].error
-        assert (runs[name].path / "model.keras").stat().st_size < 6_000_000
         assert runs[name].has_weights, f"{name} has no weights.npz: run `python -m rnncore export models/{name}`"
+        # one weights format per shipped model: float16 weights.npz (workers rebuild the Keras model from it)
+        assert not (runs[name].path / "model.keras").exists(), "run scripts/ship_weights_only.py"
+        assert (runs[name].path / "weights.npz").stat().st_size < 6_000_000
+    total = sum(path.stat().st_size for path in (REPO_ROOT / "models").rglob("*") if path.is_file())
+    assert total <= 40_000_000, f"all shipped models together take {total:,} bytes"
 
 
 @pytest.mark.parametrize("name", [*SENTIMENT, "shakespeare-lstm"])
 def test_the_archive_mirror_equals_keras_on_every_shipped_model(name):
-    """weights.npz (what the server reads) gives the same outputs as model.keras, to 1e-5."""
+    """weights.npz (what the server reads) gives the same outputs as the Keras model rebuilt from it, to 1e-5."""
     keras_run, archive_run = load_keras_run(SHIPPED.get(name)), load_network_run(SHIPPED.get(name))
     rng = np.random.default_rng(0)
     ids = rng.integers(2, keras_run.vocabulary.size, (3, 60)).astype(np.int32)

@@ -23,10 +23,9 @@ from rnncore.store import ModelStore
 
 DEV_SET = REPO_ROOT / "tests" / "data" / "short_reviews.tsv"
 MAIN_CATEGORIES = ("negation", "contrast", "comparison", "idiom", "plain", "intensity", "but_contrast", "used_to")
-# Measured on 2026-11-24 with the shipped weights.npz (NumPy mirror), 203 sentences, after the sentence-crop
-# fine-tuning stage: imdb-bigru 81.8 %, imdb-lstm 76.9 %, imdb-simplernn 75.4 % (before it: 77.8 / 74.9 / 73.4).
-# Each floor is the measured figure minus 3 points, rounded down: a retrained model may do better, never worse.
-FLOORS = {"imdb-bigru": 0.78, "imdb-lstm": 0.73, "imdb-simplernn": 0.72}
+# Measured on 2026-12-01 on the 459-sentence suite (NumPy mirror, float16 weights): imdb-bigru 69.9 %,
+# imdb-lstm 65.4 %, imdb-simplernn 65.4 %. Each floor is the measured figure minus 3 points, rounded down.
+FLOORS = {"imdb-bigru": 0.66, "imdb-lstm": 0.62, "imdb-simplernn": 0.62}
 
 
 @pytest.fixture(scope="module")
@@ -162,10 +161,13 @@ def test_the_benchmark_reports_every_shipped_model_beside_its_imdb_accuracy():
     from bench.short_reviews import run
 
     section = run(Settings(store=ModelStore(REPO_ROOT / "models")))
-    assert len(section.rows) == len(FLOORS) and all("IMDB test" in row.baseline for row in section.rows)
-    assert [row.status for row in section.rows].count("INFO") == len(FLOORS) - 1  # one row carries the target
+    rows = len(FLOORS) + 1  # and the bag-of-words baseline
+    assert len(section.rows) == rows and all("IMDB test" in row.baseline for row in section.rows)
+    assert [row.status for row in section.rows].count("INFO") == rows - 1  # one row carries the target
+    assert "order ignored" in section.rows[-1].note and section.metrics["short_reviews_best_model"] in FLOORS
     assert section.metrics["short_reviews_best_accuracy"] >= min(FLOORS.values())
-    assert set(section.details["imdb-bigru"]["categories"]) == set(MAIN_CATEGORIES)
+    categories = {sentence.category for sentence in load_short_reviews(DEV_SET)}
+    assert set(section.details["imdb-bigru"]["categories"]) == categories >= set(MAIN_CATEGORIES)
 
 
 def test_the_benchmark_skips_a_store_without_sentiment_models(tmp_path):

@@ -12,6 +12,7 @@ import numpy as np
 
 from rnncore.data.text import FIRST_WORD_ID, Vocabulary, tokenize
 from rnncore.errors import ModelLoadError
+from rnncore.inference.predict import Prediction
 
 
 def distinct_word_ids(ids: list[int] | tuple[int, ...]) -> np.ndarray:
@@ -43,6 +44,10 @@ class BagOfWords:
     def probability(self, text: str) -> float:
         """P(positive)."""
         return float(1.0 / (1.0 + np.exp(-self.logit(text))))
+
+    def predict_batch(self, texts: list[str]) -> list[Prediction]:
+        """Predictions for many texts (the interface the dev-suite scoring uses)."""
+        return [Prediction(self.probability(text)) for text in texts]
 
     def word_weights(self, text: str) -> list[WordWeight]:
         """The distinct known words of `text`, strongest push first."""

@@ -12,7 +12,7 @@ from rnncore.events import TrainEvent
 from rnncore.inference.numpy_rnn import NumpyRNN
 from rnncore.inference.weights import save_weights
 from rnncore.results import TrainResult
-from rnncore.store import MODEL_FILE, LoadedRun, ModelStore, RunInfo, read_vocabulary
+from rnncore.store import MODEL_FILE, WEIGHTS_FILE, LoadedRun, ModelStore, RunInfo, read_vocabulary
 from rnncore.training.tf_setup import MODEL_BUILD_LOCK, keras_module
 
 
@@ -28,20 +28,56 @@ def save_run(store: ModelStore, result: TrainResult, name: str, extra_info: dict
 
 
 def load_keras_run(run: RunInfo) -> LoadedRun:
-    """Load a listed run as a Keras model. Only `model.keras` inside the run folder is read, safe_mode=True."""
+    """Load a listed run as a Keras model: `model.keras` inside the run folder (safe_mode=True), or, for a run
+    that ships weights.npz only (the shipped models), the model rebuilt from run.json and those arrays."""
     keras = keras_module()
     import rnncore.training.layers  # noqa: F401  (registers custom layers for deserialisation)
 
     if run.error:
         raise ModelLoadError(f"Model {run.name!r} is broken: {run.error}")
     if not (run.path / MODEL_FILE).is_file():
-        raise ModelLoadError(f"Model {run.name!r} has no {MODEL_FILE} (it holds NumPy weights only)")
+        return LoadedRun(run, keras_from_weights(run), read_vocabulary(run))
     try:
         with MODEL_BUILD_LOCK:  # building layers draws random numbers a seeded lab run in this worker must not lose
             model = keras.saving.load_model(run.path / MODEL_FILE, compile=False, safe_mode=True)
     except Exception as error:  # corrupt zip, bad weights, unknown layer…
         raise ModelLoadError(f"Model {run.name!r} could not be loaded: {type(error).__name__}: {error}") from error
     return LoadedRun(run, model, read_vocabulary(run))
+
+
+def keras_from_weights(run: RunInfo) -> Any:
+    """The run's Keras model built from its config and filled with the arrays of weights.npz (the inverse of
+    NumpyRNN.from_keras), so a run needs only one weights format on disk."""
+    from rnncore.inference.weights import load_weights
+    from rnncore.training.model import build_model
+
+    if run.kind not in ("sentiment", "chars"):
+        raise ModelLoadError(f"Model {run.name!r} is a {run.kind or 'broken'} run, not a Keras model")
+    network = load_weights(run.path / WEIGHTS_FILE, run.config)
+    with MODEL_BUILD_LOCK:
+        model = build_model(run.config, len(network.embedding))
+    layers = iter(network.layers)
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == "Embedding":
+            layer.set_weights([network.embedding])
+        elif kind in ("SimpleRNN", "LSTM", "GRU"):
+            layer.set_weights(_cell_weights(next(layers).forward))
+        elif kind == "Bidirectional":
+            both = next(layers)
+            layer.set_weights(_cell_weights(both.forward) + _cell_weights(both.backward))
+        elif kind == "Dense":
+            layer.set_weights([network.dense_kernel, network.dense_bias])
+    return model
+
+
+def _cell_weights(cell: Any) -> list:
+    """A NumPy cell's arrays in the Keras layer's order (GRU keeps both biases as one (2, 3·units) array)."""
+    import numpy as np
+
+    if cell.recurrent_bias is not None:
+        return [cell.kernel, cell.recurrent, np.stack([cell.bias, cell.recurrent_bias])]
+    return [cell.kernel, cell.recurrent, cell.bias]
 
 
 def export_weights(run: RunInfo) -> Path:

@@ -1,0 +1,37 @@
+"""Per-category accuracy on the short-sentence dev suite (tests/data/short_reviews.tsv) for saved models:
+`python scripts/dev_suite.py models/imdb-bigru models/imdb-bagofwords class_models/x`. NumPy inference only."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rnncore.bagofwords.model import load_bag_of_words  # noqa: E402
+from rnncore.inference.predict import Predictor  # noqa: E402
+from rnncore.inference.runs import load_network_run  # noqa: E402
+from rnncore.inference.short_reviews import load_short_reviews, score_short_reviews  # noqa: E402
+from rnncore.paths import REPO_ROOT  # noqa: E402
+from rnncore.store import ModelStore  # noqa: E402
+
+DEV_SET = REPO_ROOT / "tests" / "data" / "short_reviews.tsv"
+
+
+def predictor_for(path: Path):
+    """A batch predictor for a sentiment or bag-of-words run folder."""
+    run = ModelStore(path.parent).get(path.name)
+    return load_bag_of_words(path) if run.kind == "bagofwords" else Predictor(load_network_run(run))
+
+
+def main(paths: list[str]) -> None:
+    sentences = load_short_reviews(DEV_SET)
+    for path in paths:
+        score = score_short_reviews(predictor_for(Path(path)), sentences)
+        categories = {name: round(value, 3) for name, value in sorted(score.category_accuracy().items())}
+        print(json.dumps({"model": Path(path).name, "accuracy": round(score.accuracy, 4), **categories}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
