@@ -21,6 +21,7 @@ BENCHMARKS = (
     "trajectory",
     "generation",
     "short_reviews",
+    "language_model",
     "keystroke",
     "classroom",
     "lab",

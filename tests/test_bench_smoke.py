@@ -75,3 +75,18 @@ def test_cli_options():
 def test_grouped_vs_padded_epochs_both_run():
     result = grouped_vs_padded(20)
     assert 0 < result["reviews"] <= 20 and result["grouped"] > 0 and result["padded"] > 0
+
+
+def test_language_model_bench_times_a_short_run_and_keeps_no_checkpoint(monkeypatch, tmp_path):
+    import bench.language_model as language_model
+    from bench.common import Settings
+    from rnncore.paths import cache_dir
+    from rnncore.store import ModelStore
+
+    # the fixture IMDB is tiny: the default settings would not fit it, so shrink what the benchmark trains
+    tiny = dict(vocab_size=80, embed_dim=8, units=12, window=8, batch_size=4, sampled=20, heldout_fraction=0.05)
+    monkeypatch.setattr(language_model, "SETTINGS", {"epochs": 1, **tiny})
+    monkeypatch.setattr(language_model, "QUICK_STEPS", 5)
+    section = language_model.run(Settings(quick=True, store=ModelStore(tmp_path)))
+    assert section.metrics["language_model_tokens_per_s"] > 0 and section.rows[0].status in ("PASS", "MISS")
+    assert not [path for path in (cache_dir() / "language_models").glob("bench-*")]
