@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui.common import warm_workers
+from ui.student import remember_student
 
 st.set_page_config(page_title="RNN Playground", page_icon="🔁", layout="wide")
 
@@ -15,5 +16,6 @@ PAGES = [
     st.Page("pages/generate.py", title="Generate", icon=":material/edit_note:"),
 ]
 
+remember_student()  # before the page runs: a page that reruns or stops early must not skip it
 st.navigation(PAGES).run()
 warm_workers()  # after the page has been drawn: starting the processes never delays what a student sees

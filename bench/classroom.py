@@ -59,8 +59,10 @@ async def start_training(url: str) -> list[Student]:
     """Open Train, click Start training, poll the monitor until batches run; returns the watching session."""
     teacher = Student(url)
     await teacher.open("train", review_box=False)
-    # as many epochs as the classroom allows and no early stopping: the job must outlast the phase
-    await teacher.submit_form("tr_start", {"tr_epochs": classroom_limits().max_epochs, "tr_patience": 0})
+    # no early stopping and 10 Quick epochs (estimated ~7 min, under the default 10-minute cap on a job): the job
+    # must outlast the phase
+    epochs = min(classroom_limits().max_epochs, 10)
+    await teacher.submit_form("tr_start", {"tr_epochs": epochs, "tr_patience": 0})
     if not teacher.auto_reruns:
         raise RuntimeError("no job monitor appeared after Start training (is training switched off?)")
     fragment, interval = next(iter(teacher.auto_reruns.items()))

@@ -7,10 +7,10 @@ from __future__ import annotations
 import html
 import math
 
-import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from rnncore.inference.sample import TOP_KEPT
 from ui.common import (
     ModelChoice,
     classroom_limits,
@@ -29,9 +29,14 @@ DEFAULT_PRIME = "ROMEO:"
 MAX_LENGTH = 2_000  # a shared server: 2,000 characters is plenty to read in class
 STREAM_EVERY = 20  # characters between screen updates while generating
 BARS_EVERY = 100  # characters between probability-bar updates (a chart costs more than text)
-TOP_BARS = 15
+TOP_BARS = TOP_KEPT  # every alternative a generated step keeps
 TEMPERATURES = (0.2, 0.8, 1.2)
 COMPARE_LENGTH = 300
+MAX_PRIME_CHARS = 2_000  # primed one step at a time: more would only slow the shared server
+# Every widget value travels with every rerun of the page (each slider move re-sends the whole paste), so a
+# pasted corpus is kept to 500,000 characters; longer texts (up to 5 MB) come as a file upload instead.
+MAX_PASTED_CORPUS_CHARS = 500_000
+MAX_NAME_CHARS = 60  # store names are cut to 60 characters anyway (rnncore.store.safe_name)
 READABLE = {" ": "␣ space", "\n": "⏎ newline", "\t": "⇥ tab", "\r": "↵ return"}
 
 
@@ -42,14 +47,18 @@ def readable(char: str) -> str:
     return char if char.isprintable() else repr(char)
 
 
-def distribution_figure(chars: str, distribution: np.ndarray, chosen: str | None = None) -> go.Figure:
-    """The TOP_BARS most likely next characters as horizontal bars; the chosen one highlighted."""
-    order = np.argsort(distribution)[::-1][:TOP_BARS][::-1]  # reversed: the most likely bar on top
-    labels = [html.escape(readable(chars[i])) for i in order]  # plotly renders a subset of HTML
-    colours = ["#ff7f0e" if chars[i] == chosen else "#4b6bfb" for i in order]
+def distribution_figure(step) -> go.Figure:
+    """The most likely next characters of one SampleStep as horizontal bars; the drawn one highlighted (added
+    below the others when it was a less likely pick than any of them)."""
+    chars, probabilities = list(step.top_chars[:TOP_BARS]), list(step.top_probabilities[:TOP_BARS])
+    if step.char not in chars:
+        chars.append(step.char)
+        probabilities.append(step.probability)
+    labels = [html.escape(readable(char)) for char in chars][::-1]  # reversed: the most likely bar on top
+    colours = ["#ff7f0e" if char == step.char else "#4b6bfb" for char in chars][::-1]
     figure = go.Figure(
         go.Bar(
-            x=distribution[order],
+            x=probabilities[::-1],
             y=labels,
             orientation="h",
             marker_color=colours,
@@ -118,9 +127,10 @@ def prime_text(sampler) -> str:
         "Start the text with (priming text)",
         value=default,
         height=80,
-        max_chars=2_000,
+        max_chars=MAX_PRIME_CHARS,
         key="generate_prime",
-        help="The model reads this first; its hidden state then carries the 'mood' forward.",
+        help=f"The model reads this first; its hidden state then carries the 'mood' forward. At most "
+        f"{MAX_PRIME_CHARS:,} characters (the model reads them one at a time before it writes).",
     )
     kept, dropped = sampler.vocabulary.keep_known(typed)
     if dropped:
@@ -131,20 +141,19 @@ def prime_text(sampler) -> str:
 def stream_generation(sampler, prime: str, settings: dict, text_slot, bars_slot) -> list:
     """Generate while updating the screen every STREAM_EVERY characters; returns the SampleStep list."""
     steps, generated = [], []
-    chars = sampler.vocabulary.chars
     for n, step in enumerate(sampler.generate(prime, **settings), start=1):
         steps.append(step)
         generated.append(step.char)
         if n % STREAM_EVERY == 0:
             text_slot.code(prime + "".join(generated), language=None, wrap_lines=True)
         if n % BARS_EVERY == 0:
-            bars_slot.plotly_chart(distribution_figure(chars, step.distribution, step.char), key=f"stream_{n}")
+            bars_slot.plotly_chart(distribution_figure(step), key=f"stream_{n}")
     return steps
 
 
 def render_steps(result: dict) -> None:
     """Probability bars for any generated position (the last one by default)."""
-    steps, chars, text = result["steps"], result["chars"], result["text"]
+    steps, text = result["steps"], result["text"]
     st.subheader("What the model was choosing from")
     position = st.slider(
         "Generated character",
@@ -158,7 +167,7 @@ def render_steps(result: dict) -> None:
     before = result["prime"] + text[: position - 1]
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(distribution_figure(chars, step.distribution, step.char), key="position_bars")
+        st.plotly_chart(distribution_figure(step), key="position_bars")
     with right:
         context = html.escape(before[-120:])
         st.html(
@@ -230,7 +239,6 @@ def render_generator(choice: ModelChoice) -> None:
             "model": choice.key,
             "prime": prime,
             "steps": steps,
-            "chars": sampler.vocabulary.chars,
             "text": "".join(step.char for step in steps),
         }
     result = st.session_state.get("generation")
@@ -243,14 +251,21 @@ def render_generator(choice: ModelChoice) -> None:
 # --- training a small char model ------------------------------------------------------------------------
 def corpus_from_form():
     """(corpus key for the config, CharCorpus or None) from the corpus choice; raises clear errors."""
-    from rnncore.data.corpus import decode_user_bytes, text_corpus
+    from rnncore.data.corpus import MAX_ALPHABET, MIN_CORPUS_CHARS, UNKNOWN_CHAR, decode_user_bytes, text_corpus
 
     choice = st.radio("Learn from", ["Shakespeare", "IMDB reviews", "My own text"], horizontal=True, key="train_corpus")
     if choice == "Shakespeare":
         return "shakespeare", None
     if choice == "IMDB reviews":
         return "imdb", None
-    pasted = st.text_area("Paste your text (at least 200 characters)", key="train_text", height=120)
+    pasted = st.text_area(
+        f"Paste your text (at least {MIN_CORPUS_CHARS} characters)",
+        key="train_text",
+        height=120,
+        max_chars=MAX_PASTED_CORPUS_CHARS,
+        help=f"At most {MAX_PASTED_CORPUS_CHARS:,} characters here; upload a .txt file for a longer text. "
+        f"Only the {MAX_ALPHABET} most frequent characters are learnt: any rarer one becomes {UNKNOWN_CHAR}.",
+    )
     upload = st.file_uploader("… or upload a UTF-8 .txt file (at most 5 MB)", type=["txt"], key="train_file")
     if upload is not None:
         return "custom", lambda: text_corpus(decode_user_bytes(upload.getvalue(), upload.name), upload.name)
@@ -360,7 +375,13 @@ def render_training() -> None:
         key="train_seq_len",
         help="Characters per training window (how far back gradients reach).",
     )
-    name = st.text_input("Name for the model", value=f"{corpus_key}-{cell}-{units}", key="train_name")
+    name = st.text_input(
+        "Name for the model",
+        value=f"{corpus_key}-{cell}-{units}",
+        key="train_name",
+        max_chars=MAX_NAME_CHARS,
+        help=f"At most {MAX_NAME_CHARS} characters; it is also the model's folder name.",
+    )
     st.caption(
         "A few minutes on a shared server. You can keep using the app; the job keeps running if you leave this page."
     )

@@ -37,11 +37,19 @@ EXAMPLES = {
     ),
 }
 MAX_BATCH_ROWS = 2_000  # one shared 2-core server: bigger batches belong in `python -m rnncore predict`
+# The pasted batch is re-sent with every rerun of the page (each keystroke in the review box): about 300 long
+# reviews. A CSV upload (up to server.maxUploadSize) is sent once.
+MAX_BATCH_PASTE_CHARS = 500_000
 MAX_SHOWN_CUT_WORDS = 60  # truncated words listed on screen (a 1 MB paste has ~200,000 of them)
 MAX_HEATMAP_WORDS = 300
+REVIEW_LIMIT = (
+    f"At most {MAX_REVIEW_CHARS:,} characters in the box; the model itself reads only its last (or first) "
+    "few hundred words."
+)
 # Word-by-word views re-read the review once per word (O(words²) cell steps, twice for bidirectional
 # models): past this budget they wait for a click instead of running on every keystroke.
 LIVE_WORK_BUDGET = 45_000
+MAX_COMPARED_CLASS_MODELS = 8  # besides the shipped ones; each is loaded (and cached) when compared
 
 
 # --- review state: one session_state string, whichever input box is showing -------------------------
@@ -68,11 +76,19 @@ def set_review(text: str) -> None:
 def review_input(long_mode: bool) -> str:
     """The review box: st_keyup (updates as you type) or a plain text area for long reviews."""
     if long_mode:
-        text = st.text_area("Review", value=st.session_state["review_text"], height=180, key=_input_key("area"))
-    else:
+        text = st.text_area(
+            "Review",
+            value=st.session_state["review_text"],
+            height=180,
+            key=_input_key("area"),
+            max_chars=MAX_REVIEW_CHARS,
+            help=REVIEW_LIMIT,
+        )
+    else:  # st_keyup has no help tooltip: review_controls says the limit once, outside the typing fragment
         text = st_keyup(
             "Review — the prediction updates as you type",
             value=st.session_state["review_text"],
+            max_chars=MAX_REVIEW_CHARS,
             debounce=300,
             key=_input_key("keyup"),
             placeholder="Type a movie review …",
@@ -324,10 +340,27 @@ def render_details(predictor, model_key: str, text: str) -> None:
             )
 
 
-def render_comparison(text: str, choices: list[ModelChoice]) -> None:
-    """Every sentiment model's probability for the same review."""
+def comparison_models(choices: list[ModelChoice]) -> list[ModelChoice]:
+    """The models to compare: every shipped one plus the class models the student picks (the class store can
+    hold dozens, and loading each is a file read and a warm-up on a shared server)."""
+    shipped = [choice for choice in choices if choice.source == "shipped"]
+    by_label = {choice.label: choice for choice in choices if choice.source != "shipped"}
+    picked = []
+    if by_label:
+        picked = st.multiselect(
+            "Class models to include",
+            list(by_label),
+            key="compare_class_models",
+            max_selections=MAX_COMPARED_CLASS_MODELS,
+            help=f"The shipped models are always compared; add up to {MAX_COMPARED_CLASS_MODELS} class models.",
+        )
+    return shipped + [by_label[label] for label in picked if label in by_label]
+
+
+def comparison_rows(text: str, models: list[ModelChoice]) -> list[dict]:
+    """Each model's probability for the review; a model that cannot load gets its reason instead."""
     rows = []
-    for choice in choices:
+    for choice in models:
         try:
             probability = load_predictor(choice).predict(text).probability
             rows.append(
@@ -339,7 +372,24 @@ def render_comparison(text: str, choices: list[ModelChoice]) -> None:
             )
         except Exception as error:  # one broken model must not hide the others
             rows.append({"model": choice.label, "P(positive)": None, "verdict": f"could not load: {error}"})
-    table = pd.DataFrame(rows)
+    return rows
+
+
+def render_comparison(text: str, choices: list[ModelChoice]) -> None:
+    """The chosen sentiment models' probabilities for the same review, computed when the button is clicked
+    (this section sits in the typing fragment: running it on every keystroke would load every model each time)."""
+    models = comparison_models(choices)
+    request = (hash(text), tuple(choice.key for choice in models))
+    if st.button(f"Compare {len(models)} models on this review", key="compare_run", disabled=not models):
+        with st.spinner("Asking each model …"):
+            st.session_state["compare_result"] = (request, comparison_rows(text, models))
+    stored = st.session_state.get("compare_result")
+    if stored is None:
+        st.caption("Press the button to see what each model thinks of the review above.")
+        return
+    if stored[0] != request:
+        st.caption("The review or the models changed since the last comparison: press the button to update it.")
+    table = pd.DataFrame(stored[1])
     st.dataframe(table, hide_index=True)
     usable = table.dropna(subset=["P(positive)"])
     figure = go.Figure(
@@ -367,6 +417,7 @@ def review_controls() -> bool:
         "Long review (plain text box, press Ctrl+Enter to update)",
         key="predict_long",
         on_change=lambda: set_review(st.session_state["review_text"]),
+        help=REVIEW_LIMIT,
     )
 
 
@@ -382,7 +433,7 @@ def live_section(choice: ModelChoice, choices: list[ModelChoice], long_mode: boo
         render_verdict(predictor, text)
         render_order_comparison(predictor, choice.label, text)
         render_details(predictor, choice.key, text)
-        if st.toggle("Compare all models on this review", key="compare_all"):
+        if st.toggle("Compare models on this review", key="compare_all"):
             render_comparison(text, choices)
     except Exception as error:
         show_error(error)
@@ -409,7 +460,14 @@ def batch_inputs() -> list[str] | None:
     """Reviews from pasted lines or an uploaded CSV (None when nothing is given yet)."""
     mode = st.radio("Reviews", ["Paste one per line", "Upload a CSV"], horizontal=True, key="batch_mode")
     if mode == "Paste one per line":
-        pasted = st.text_area("One review per line", key="batch_lines", height=150)
+        pasted = st.text_area(
+            "One review per line",
+            key="batch_lines",
+            height=150,
+            max_chars=MAX_BATCH_PASTE_CHARS,
+            help=f"At most {MAX_BATCH_PASTE_CHARS:,} characters here; upload a CSV for more "
+            f"(up to {MAX_BATCH_ROWS:,} reviews are scored on this page).",
+        )
         lines = [line for line in pasted.splitlines() if line.strip()]
         return lines or None
     upload = st.file_uploader("CSV with a 'text' column (at most 5 MB)", type=["csv"], key="batch_csv")

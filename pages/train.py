@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.common import classroom_limits, job_pool, jobs_at_once, session_jobs, show_error, submit_training
+from rnncore.jobs import JobRefused
+from rnncore.jobs.bounds import check_job
+from ui.common import (
+    classroom_limits,
+    job_bounds,
+    job_pool,
+    jobs_at_once,
+    session_jobs,
+    show_error,
+    submit_training,
+)
 from ui.navigation import use_app_navigation
 from ui.train_form import build_config, run_name, settings_form, show_estimate
 from ui.train_results import experiment_board, job_summary, monitor, show_results
@@ -25,7 +35,11 @@ def settings_part() -> None:
         )
         return
     st.caption(
-        f"Classroom limits: at most {limits.max_epochs} epochs and {limits.max_train_reviews:,} training reviews."
+        f"Classroom limits: at most {limits.max_epochs} epochs, {limits.max_train_reviews:,} training reviews, "
+        f"{limits.max_parameters:,} parameters and an estimated {limits.max_job_minutes} min per job; a job still "
+        "running at twice its estimate is stopped there, keeping its best weights. "
+        f"Each student may have {_jobs(limits.running_per_student)} running and "
+        f"{_jobs(limits.waiting_per_student)} waiting."
     )
     action, values = settings_form(limits)
     try:
@@ -38,11 +52,25 @@ def settings_part() -> None:
         for note in notes:
             st.warning(note)
     show_estimate(config)
+    if action == "check":
+        try:  # say so now rather than only when Start is pressed
+            check_job(config, job_bounds())
+        except JobRefused as refusal:
+            st.warning(str(refusal), icon="⛔")
     if action == "start":
         name = run_name(values, config)
-        job = submit_training(config, label=name, save_name=name)  # IMDB is loaded inside the worker process
+        try:  # IMDB is loaded inside the worker process
+            job = submit_training(config, label=name, save_name=name)
+        except JobRefused as refusal:  # over a cap, or a job already waiting: nothing was queued
+            st.error(str(refusal), icon="⛔")
+            return
         st.session_state["tr_job_id"] = job.id
         st.toast(f"Job #{job.id} submitted")
+
+
+def _jobs(count: int) -> str:
+    """A job count in words: "one job", "2 jobs"."""
+    return "one job" if count == 1 else f"{count} jobs"
 
 
 def job_part() -> None:

@@ -406,8 +406,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     """Generate text from a char model."""
-    from rnncore.inference.sample import CharSampler
+    from rnncore.inference.sample import CharSampler, check_sampling
 
+    # checked before the model loads: a bad flag is refused at once, in the sampler's own words
+    check_sampling(args.length, args.temperature, args.top_k, args.seed)
     sampler = CharSampler(_load_network(args.model))
     started = time.perf_counter()
     pieces = []

@@ -45,6 +45,8 @@ def settings_class(config: dict[str, Any]) -> type:
     RunConfig; the word language model and the bag-of-words baseline have their own settings."""
     if not isinstance(config, dict):
         raise TypeError(f"config must be an object, not {type(config).__name__}")
+    if not isinstance(config.get("task", ""), str):
+        raise TypeError(f"config's task must be a string, not {type(config['task']).__name__}")
     return {BAG_OF_WORDS: BagOfWordsConfig, LANGUAGE_MODEL: LanguageModelConfig}.get(config.get("task"), RunConfig)
 
 
@@ -119,6 +121,7 @@ class ModelStore:
         if not self.root.is_dir():
             return []
         runs = [self._describe(path) for path in self.root.iterdir() if path.is_dir() and not path.name.startswith(".")]
+        # _describe guarantees `created` is a string, so runs sort even when one run.json is hand-edited.
         return sorted(runs, key=lambda run: (run.info.get("created", ""), run.name), reverse=True)
 
     def get(self, name: str) -> RunInfo:
@@ -132,10 +135,12 @@ class ModelStore:
         info_path = path / INFO_FILE
         try:
             info = json.loads(info_path.read_text(encoding="utf-8"))
-            settings_class(info["config"]).from_dict(info["config"])
+            check_info(info)
         except FileNotFoundError:
             return RunInfo(path.name, path, {}, error=f"{INFO_FILE} is missing")
-        except (OSError, ValueError, KeyError, TypeError) as error:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+            # AttributeError too: a config of the wrong shape can fail inside from_dict; whatever the file
+            # holds, the listing must name the run and its reason rather than break.
             return RunInfo(path.name, path, {}, error=f"{INFO_FILE} is unreadable: {error}")
         if not (path / MODEL_FILE).is_file() and not (path / WEIGHTS_FILE).is_file():
             return RunInfo(path.name, path, info, error=f"{MODEL_FILE} and {WEIGHTS_FILE} are missing")
@@ -192,6 +197,50 @@ class ModelStore:
         doomed = self.root / f"{_TEMP_PREFIX}deleted-{run.name}-{time.time_ns()}"
         os.rename(run.path, doomed)
         shutil.rmtree(doomed, ignore_errors=True)
+
+
+# Fields of run.json that listings and pages read, with the JSON type each must have. A hand-edited or
+# foreign run.json with, say, a numeric `created` would otherwise break sorting for every run of the store.
+_FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
+    "created": str,
+    "metrics": dict,
+    "vocabulary": dict,
+    "history": list,
+    "init_from": dict,
+    "misclassified": list,
+    "parameters": int,
+    "train_seconds": (int, float),
+}
+_JSON_NAMES = {str: "a string", dict: "an object", list: "a list", int: "a number", float: "a number"}
+
+
+def check_info(info: Any) -> None:
+    """Validate a parsed run.json: an object whose config is valid for its task and whose known fields have
+    the right types. Raises TypeError, ValueError or KeyError naming the first problem."""
+    if not isinstance(info, dict):
+        raise TypeError(f"it must hold an object, not {_json_type(info)}")
+    if "config" not in info:
+        raise ValueError("it has no config")
+    settings_class(info["config"]).from_dict(info["config"])
+    for field, expected in _FIELD_TYPES.items():
+        value = info.get(field)
+        if value is None:
+            continue
+        if not isinstance(value, expected) or isinstance(value, bool):  # bool is an int to Python, not to JSON
+            wanted = _JSON_NAMES[expected[0] if isinstance(expected, tuple) else expected]
+            raise TypeError(f"{field!r} must be {wanted}, not {_json_type(value)}")
+    vocabulary = info.get("vocabulary") or {}
+    if vocabulary.get("type") == "chars" and not isinstance(vocabulary.get("chars"), str):
+        raise TypeError("the character vocabulary must be a string of characters")
+
+
+def _json_type(value: Any) -> str:
+    """How a JSON value's type reads in a message: 'a list', 'a number (12345)', …"""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    return _JSON_NAMES.get(type(value), type(value).__name__)
 
 
 def read_vocabulary(run: RunInfo) -> Vocabulary | CharVocabulary:

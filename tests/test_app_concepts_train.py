@@ -42,6 +42,10 @@ def test_concepts_renders_every_section(shipped):
     assert len(at.tabs) == 6
     assert at.selectbox(key="c4_model").value.run.name == "tiny-sentiment"  # gates use a real model
     assert "update gate" in " ".join(str(chart.proto.spec) for chart in at.get("plotly_chart"))
+    boxes = [*at.text_input, *at.text_area]
+    assert {"c4_text", "c5_text", "order_sentence"} <= {box.key for box in boxes}
+    for box in boxes:  # every free-text box is bounded and says so
+        assert box.max_chars and f"{box.max_chars:,}" in box.help, box.key
 
 
 def test_moving_a_slider_changes_the_numbers(shipped):
@@ -104,6 +108,7 @@ def test_tiny_training_job_runs_to_completion():
     assert not at.exception, at.exception
     job = _worker().get(at.session_state["tr_job_id"])
     assert job is not None and job.config.units == 4
+    assert 60 < job.time_limit < 120  # twice its few-second estimate, plus a minute for loading the data
     _poll(at, job)
     assert job.status == "done", job.error
     assert not at.exception
@@ -140,7 +145,8 @@ def test_epochs_are_capped_by_the_classroom_limit(monkeypatch):
     assert "Epochs capped at 3" in texts(at)
 
 
-def test_stop_cancels_a_running_job():
+def test_stop_cancels_a_running_job(monkeypatch):
+    monkeypatch.setenv("RNNCORE_MAX_JOB_MINUTES", "100000")  # a long job on purpose (its estimate is hours)
     at = page("train.py")
     _fill(at, **dict(TINY, units=64, embed_dim=16, maxlen=400, batch_size=1, epochs=20))
     at.button(key="tr_start").click().run()
@@ -177,3 +183,46 @@ def test_a_char_job_is_not_the_train_pages_job():
     assert not at.exception
     assert "Run: char job from Generate" not in [header.value for header in at.subheader]
     assert "Test accuracy" not in [metric.label for metric in at.metric]
+
+
+@pytest.mark.parametrize(
+    "setting, cap, values, names",
+    [
+        ("RNNCORE_MAX_PARAMETERS", "1000", dict(vocab_size=1000), ["Vocabulary size", "Embedding dim"]),
+        ("RNNCORE_MAX_JOB_MINUTES", "1", dict(maxlen=200, epochs=20), ["Epochs (20; 2 would fit)", "Max length (200)"]),
+    ],
+)
+def test_a_job_over_a_cap_is_refused_before_it_is_queued(monkeypatch, setting, cap, values, names):
+    monkeypatch.setenv(setting, cap)
+    at = page("train.py")
+    _fill(at, **dict(TINY, **values))
+    at.button(key="tr_check").click().run()  # said at once, before Start
+    assert any(setting in warning.value for warning in at.warning)
+    at.button(key="tr_start").click().run()
+    assert not at.exception
+    refusal = " ".join(error.value for error in at.error)
+    assert setting in refusal and all(name in refusal for name in names), refusal
+    assert "tr_job_id" not in at.session_state  # nothing was queued
+
+
+def test_a_second_waiting_job_is_refused_on_the_train_page(monkeypatch, tmp_path):
+    """One running and one waiting job per student: Start with both taken says so and queues nothing."""
+    import ui.common
+    from rnncore.jobs import JobPool, OwnerLimits
+
+    pool = JobPool(preload=(), owner_limits={"train": OwnerLimits(running=1, waiting=1)})  # fake tasks only
+    monkeypatch.setattr(ui.common, "job_pool", lambda: pool)
+    try:
+        at = page("train.py")
+        owner = at.session_state["owner_id"]
+        payload = lambda name: {"folder": str(tmp_path), "name": name}  # noqa: E731
+        mine = [pool.submit("tests.job_tasks:gated", payload(name), owner=owner) for name in ("runs", "waits")]
+        _fill(at, **TINY)
+        at.button(key="tr_start").click().run()
+        assert not at.exception
+        assert "You already have a job waiting; stop it or wait for it to start" in " ".join(e.value for e in at.error)
+        assert pool.jobs(owner=owner) == mine
+    finally:
+        for name in ("runs", "waits"):
+            (tmp_path / f"release-{name}").touch()
+        pool.shutdown()

@@ -141,11 +141,42 @@ def test_predict_one_megabyte_review(shipped):
     assert [m for m in at.metric if m.label == "Verdict"]
 
 
-def test_predict_compare_all_models(shipped):
+def _comparison_tables(at: AppTest) -> list:
+    return [df.value for df in at.dataframe if "P(positive)" in df.value.columns]
+
+
+def test_predict_compares_on_a_click_the_shipped_and_the_picked_class_models(shipped, tmp_path):
+    import shutil
+
+    for name in ("class-a", "class-b"):
+        shutil.copytree(shipped.get("tiny-sentiment").path, tmp_path / "class_models" / name)
     at = run(PREDICT)
     at.toggle(key="compare_all").set_value(True).run()
     assert not at.exception
-    assert any("tiny-sentiment" in df.value.to_string() for df in at.dataframe)
+    assert not _comparison_tables(at), "nothing is loaded or computed before the button is pressed"
+    picker = at.multiselect(key="compare_class_models")
+    assert set(picker.options) == {"class-a (class)", "class-b (class)"}
+    picker.select("class-a (class)").run()
+    at = set_review(at, "a wonderful film")  # typing with the section open still computes nothing
+    assert not _comparison_tables(at)
+    at.button(key="compare_run").click().run()
+    assert not at.exception
+    (table,) = _comparison_tables(at)
+    assert list(table["model"]) == ["tiny-sentiment (shipped)", "class-a (class)"]  # class-b was not picked
+    assert table["P(positive)"].notna().all()
+    at = set_review(at, "an awful film")
+    assert "press the button to update" in texts(at.caption)  # the old table stays, marked as out of date
+    assert len(_comparison_tables(at)) == 1
+
+
+def test_predict_text_boxes_say_their_limits(shipped):
+    at = run(PREDICT)
+    at.toggle(key="predict_long").set_value(True).run()
+    boxes = list(at.text_area)
+    assert {box.key for box in boxes} >= {"batch_lines"} and len(boxes) == 2  # the long review box too
+    for box in boxes:
+        assert box.max_chars and f"{box.max_chars:,}" in box.help, box.key
+    assert "100,000" in at.toggle(key="predict_long").help
 
 
 def test_predict_batch_csv(shipped):
@@ -181,6 +212,9 @@ def test_generate_streams_requested_length(shipped):
     assert len(result["text"]) == 50 and len(result["steps"]) == 50
     assert any(code.value == "First" + result["text"] for code in at.code)
     assert at.slider(key=f"position_{result['id']}").value == 50
+    assert "position_bars" in {chart.key for chart in at.get("plotly_chart")}  # drawn from the kept alternatives
+    prime = at.text_area(key="generate_prime")
+    assert prime.max_chars == 2_000 and "2,000" in prime.help
 
 
 def test_generate_same_seed_same_text_and_temperatures(shipped):
@@ -202,6 +236,9 @@ def test_generate_rejects_short_custom_text(shipped):
     at.button(key="train_start").click().run()
     assert not at.exception
     assert "at least 200" in texts(at.error)
+    pasted, name = at.text_area(key="train_text"), at.text_input(key="train_name")
+    assert pasted.max_chars == 500_000 and "500,000" in pasted.help and "200 most frequent" in pasted.help
+    assert name.max_chars == 60 and "60" in name.help
 
 
 def test_generate_trains_a_small_model_from_pasted_text(shipped):

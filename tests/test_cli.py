@@ -279,6 +279,26 @@ def test_bad_settings_needing_a_model_in_process(main_in_process, trained):
     assert_bad_input(main_in_process("train", "sentiment", "--init-from", "no-such-run"), "no model")
 
 
+@pytest.mark.parametrize(
+    ("flags", "fragment"),
+    [
+        (["--seed", "-1"], "seed must be from 0"),
+        (["--seed", str(2**64)], "seed must be from 0"),
+        (["--length", "0"], "length must be from 1"),
+        (["--length", "20001"], "length must be from 1"),
+        (["--temperature", "nan"], "temperature"),
+        (["--temperature", "inf"], "temperature"),
+        (["--temperature", "-0.5"], "temperature"),
+        (["--top-k", "-1"], "top-k"),
+        (["--top-k", str(10**12)], "top-k"),
+    ],
+)
+def test_generate_flags_out_of_range_exit_2_with_one_line(main_in_process, flags, fragment):
+    # the shipped model named in the bug report; the flags are refused before it would be loaded
+    done = main_in_process("generate", str(REPO / "models" / "shakespeare-lstm"), *flags)
+    assert_bad_input(done, fragment)
+
+
 def test_init_from_keeps_every_earlier_stage(main_in_process, tmp_path):
     stages = [tmp_path / "stage1", tmp_path / "stage2", tmp_path / "stage3"]
     for index, out in enumerate(stages):

@@ -11,7 +11,7 @@ from rnncore.data.counterfactuals import SentimentLexicon, counterfactual_senten
 from rnncore.data.datasets import prepare_sentiment
 from rnncore.data.text import tokenize
 
-LEXICON = SentimentLexicon({"awful": -2.0, "great": 1.5, "boring": -1.2, "fine": 0.6})
+LEXICON = SentimentLexicon({"awful": -2.0, "great": 1.5, "boring": -1.2, "fine": 0.8})
 
 
 class AlwaysFirst:
@@ -28,6 +28,7 @@ class AlwaysFirst:
         ("the cast is really great", "the cast is not really great", 0),
         ("the ending wasn't boring", "the ending was boring", 0),
         ("the ending was not great", "the ending was great", 1),
+        ("it is a great film", "it is not a great film", 0),
     ],
 )
 def test_a_negator_is_put_in_or_taken_out_and_the_label_flips(sentence, edited, label):
@@ -60,9 +61,12 @@ def test_pairs_keep_the_original_beside_the_edit_and_contrasts_follow_the_second
     texts = [f"The story was {word}. I {verb} it." for word, verb in (("great", "liked"), ("awful", "hated"))] * 60
     labels = np.array([1, 0] * 60)
     out, out_labels = counterfactual_sentences(texts, labels, 40, seed=3)
-    assert len(out) == 40 and set(out_labels) == {0.0, 1.0}
+    assert 20 <= len(out) <= 40 and set(out_labels) == {0.0, 1.0}
+    assert sum(" but " in text for text in out) <= 10  # contrasts are at most a quarter
     pairs = dict(zip(out, out_labels))
     assert pairs["the story was great"] == 1 and pairs["the story was awful"] == 0
+    with_negator = [label for text, label in zip(out, out_labels) if " not " in f" {text} " or "n't" in text]
+    assert with_negator.count(1) == with_negator.count(0)  # "not" must not become a sentiment word itself
     assert any(text.startswith("the story was not ") or " never " in text for text in out)
     for text, label in zip(out, out_labels):
         if " but " in text:

@@ -11,9 +11,12 @@ import pytest
 
 from rnncore.config import RunConfig
 from rnncore.data.corpus import (
+    MAX_ALPHABET,
     MAX_CORPUS_BYTES,
     MIN_CORPUS_CHARS,
+    UNKNOWN_CHAR,
     CharVocabulary,
+    cap_alphabet,
     check_user_text,
     decode_user_bytes,
     load_corpus,
@@ -313,6 +316,32 @@ def test_check_user_text_and_text_corpus():
         check_user_text("é" * (MAX_CORPUS_BYTES // 2 + 1))  # counted in UTF-8 bytes, not characters
     corpus = text_corpus("hello world. " * 20, name="pasted")
     assert corpus.name == "pasted" and corpus.vocabulary.size == len(set("hello world. "))
+
+
+def test_a_user_corpus_alphabet_keeps_the_most_frequent_characters(tmp_path):
+    common = "the quick brown fox jumps over the lazy dog.\n"
+    rare = "".join(chr(0x4E00 + n) for n in range(3_000))  # 3,000 CJK characters, each used twice
+    text = common * 200 + rare + rare + UNKNOWN_CHAR
+    corpus = text_corpus(text)
+    alphabet = corpus.vocabulary.chars
+    assert len(alphabet) == MAX_ALPHABET and UNKNOWN_CHAR in alphabet
+    assert set(common) <= set(alphabet)  # every frequent character is kept
+    assert len(corpus.text) == len(text)  # one character for one: positions and the split stay put
+    kept_rare = set(alphabet) - set(common) - {UNKNOWN_CHAR}
+    assert len(kept_rare) == MAX_ALPHABET - 1 - len(set(common))
+    assert kept_rare == set(rare[: len(kept_rare)])  # ties go to the lower code point: reproducible
+    assert corpus.text.count(UNKNOWN_CHAR) == 2 * (len(rare) - len(kept_rare)) + 1
+    path = tmp_path / "mixed.txt"
+    path.write_text(text, encoding="utf-8")
+    assert load_corpus(str(path)).text == corpus.text  # an upload and a paste get the same alphabet
+    data = prepare_chars(RunConfig(task="chars", corpus="custom", seq_len=40), corpus)
+    assert data.vocabulary.size == MAX_ALPHABET and int(data.x_train.max()) < MAX_ALPHABET
+
+
+def test_cap_alphabet_leaves_small_alphabets_alone():
+    text = "Roses are red, violets are blue — ünïcödé 映画 😀\n" * 10
+    assert cap_alphabet(text) is text
+    assert cap_alphabet("aaabbc", limit=2) == f"aaa{UNKNOWN_CHAR * 3}"
 
 
 def test_decode_user_bytes():

@@ -18,6 +18,7 @@ from rnncore.config import RunConfig
 from rnncore.jobs.job import CANCELLED, DONE, FAILED, MAX_EVENTS, QUEUED, RUNNING
 from rnncore.jobs.pool import JobPool
 from rnncore.jobs.requests import EXPORT_TASK, TRAIN_TASK, TrainingRequest
+from rnncore.jobs.turns import JobRefused, OwnerLimits
 from tests.conftest import TINY_SENTIMENT
 
 TIMEOUT = 60
@@ -290,6 +291,64 @@ def test_wait_times_out_and_shutdown_ends_the_workers(make_pool, gates):
     _wait_until(lambda: not any(_alive(pid) for pid in pids))
     with pytest.raises(RuntimeError, match="shut down"):
         pool.submit(GATED, gates.payload("late"))
+
+
+def test_jobs_start_in_fair_turns_across_three_owners(make_pool, gates):
+    """Round-robin by owner: a student's second job starts only after every other waiting student's first."""
+    pool = make_pool()
+    blocker = pool.submit(GATED, gates.payload("z"), owner="zoe")
+    _wait_until(lambda: gates.started() == ["z"])
+    a1, a2 = (pool.submit(GATED, gates.payload(name), owner="ann") for name in ("a1", "a2"))
+    assert [a1.queue_position(), a2.queue_position()] == [1, 2]
+    b1, b2 = (pool.submit(GATED, gates.payload(name), owner="ben") for name in ("b1", "b2"))
+    c1 = pool.submit(GATED, gates.payload("c1"), owner="cat")
+    z2 = pool.submit(GATED, gates.payload("z2"), owner="zoe")  # zoe had her turn: behind everyone's first ...
+    order = [a1, b1, c1, z2, a2, b2]  # ... and her second turn comes first in the second round, as hers did
+    assert [job.queue_position() for job in order] == [1, 2, 3, 4, 5, 6]  # later firsts moved ahead of a2
+    gates.release("z", *(job.payload["name"] for job in order))
+    assert all(job.wait(TIMEOUT) for job in [blocker, *order])
+    assert sorted(order, key=lambda job: job.started) == order
+    assert [job.status for job in order] == [DONE] * 6
+
+
+def test_one_running_and_one_waiting_job_per_student(make_pool, gates):
+    pool = make_pool(lanes={"train": 2}, owner_limits={"train": OwnerLimits(running=1, waiting=1)})
+    first = pool.submit(GATED, gates.payload("a1"), owner="ann")
+    second = pool.submit(GATED, gates.payload("a2"), owner="ann")
+    _wait_until(lambda: gates.started() == ["a1"])
+    time.sleep(0.2)
+    assert second.status == QUEUED and second.queue_position() == 1  # a worker is free, but ann has her one
+    with pytest.raises(JobRefused, match="already have a job waiting; stop it or wait for it to start"):
+        pool.submit(GATED, gates.payload("a3"), owner="ann")
+    assert pool.jobs(owner="ann") == [first, second]  # the refused one was never queued
+    other = pool.submit(GATED, gates.payload("b1"), owner="ben")  # passes ann's waiting job: ben is under his
+    _wait_until(lambda: "b1" in gates.started())
+    housekeeping = [pool.submit(GATED, gates.payload(f"x{n}")) for n in range(3)]  # no owner: never limited
+    assert all(job.status == QUEUED for job in housekeeping)
+    gates.release("a1", "x0", "x1", "x2")  # (they took their turn before ann's second: she had one)
+    _wait_until(lambda: "a2" in gates.started())
+    third = pool.submit(GATED, gates.payload("a3"), owner="ann")  # room again: a2 runs, a3 may wait
+    gates.release("a2", "a3", "b1")
+    assert all(job.wait(TIMEOUT) for job in [first, second, third, other, *housekeeping])
+    assert [job.status for job in [first, second, third, other]] == [DONE] * 4
+    with pytest.raises(ValueError, match="owner_limits name lane 'lab'"):
+        JobPool(preload=(), owner_limits={"lab": OwnerLimits(running=1)})
+
+
+def test_a_job_is_stopped_at_its_time_limit_keeping_what_it_learned(make_pool, gates):
+    pool = make_pool()
+    slow = pool.submit(GATED, gates.payload("slow"), owner="ann", time_limit=1.0)
+    after = pool.submit(GATED, gates.payload("next"), owner="ben", time_limit=30)
+    assert slow.wait(TIMEOUT)
+    assert slow.stopped_at_deadline and slow.cancel_requested
+    assert slow.status == CANCELLED and slow.result.cancelled and slow.result.batches > 0  # cooperative: kept
+    assert 1.0 <= slow.finished - slow.started < 6
+    assert "Stopped at its time limit (1 s)" in slow.last_event("done").message
+    assert any("Time limit reached" in event.message for event in slow.events())
+    _wait_until(lambda: "next" in gates.started())
+    gates.release("next")
+    assert after.wait(TIMEOUT) and after.status == DONE and not after.stopped_at_deadline
+    _wait_until(lambda: not after._deadline_timer.is_alive())  # cancelled when the job finished
 
 
 def test_a_worker_never_outlives_its_server(tmp_path):

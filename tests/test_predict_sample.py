@@ -12,7 +12,7 @@ from rnncore.config import RunConfig
 from rnncore.data.text import OOV_ID
 from rnncore.errors import RnncoreError
 from rnncore.inference.predict import MAX_REVIEW_CHARS, Predictor
-from rnncore.inference.sample import MAX_GENERATE, CharSampler, shape_distribution, softmax
+from rnncore.inference.sample import MAX_GENERATE, TOP_KEPT, CharSampler, shape_distribution, softmax
 from rnncore.store import LoadedRun, RunInfo
 
 REVIEWS = [
@@ -240,12 +240,59 @@ def test_greedy_is_deterministic_and_equals_top_k_one(sampler):
     assert greedy == _text(sampler, top_k=1, seed=6, temperature=3.0)
 
 
-def test_sample_steps_carry_their_distribution(sampler):
+def test_sample_steps_carry_their_most_likely_alternatives(sampler):
     for step in sampler.generate("Speak", 20, temperature=0.7, top_k=3, seed=1):
-        assert step.distribution.shape == (sampler.vocabulary.size,)
-        assert step.distribution.sum() == pytest.approx(1.0)
-        assert np.count_nonzero(step.distribution) <= 3
-        assert step.probability == pytest.approx(step.distribution[sampler.vocabulary.index[step.char]])
+        assert len(step.top_chars) == len(step.top_probabilities) == min(TOP_KEPT, sampler.vocabulary.size)
+        assert step.top_probabilities.sum() == pytest.approx(1.0, abs=1e-6)  # top-k 3: all the mass is kept
+        assert np.count_nonzero(step.top_probabilities) <= 3
+        assert step.char in step.top_chars[:3]
+        assert step.probability == pytest.approx(step.top_probabilities[step.top_chars.index(step.char)])
+
+
+def _wide_sampler(alphabet: int = 200) -> CharSampler:
+    """A random (untrained) char model over a 200-character alphabet, built without TensorFlow."""
+    from rnncore.data.corpus import CharVocabulary
+    from rnncore.inference.runs import NetworkRun
+    from rnncore.inference.weights import network_from_arrays
+
+    config = RunConfig(task="chars", cell="simplernn", units=8, embed_dim=4, seq_len=10)
+    rng = np.random.default_rng(0)
+    arrays = {
+        "embedding": rng.normal(size=(alphabet, 4)),
+        "layer1/forward/kernel": rng.normal(size=(4, 8)),
+        "layer1/forward/recurrent": rng.normal(size=(8, 8)) * 0.3,
+        "layer1/forward/bias": np.zeros(8),
+        "dense/kernel": rng.normal(size=(8, alphabet)),
+        "dense/bias": np.zeros(alphabet),
+    }
+    info = RunInfo("wide", None, {"config": config.to_dict()})
+    chars = "".join(chr(0x100 + n) for n in range(alphabet - 1)) + "\n"
+    return CharSampler(NetworkRun(info, network_from_arrays(arrays, config), CharVocabulary(chars)))
+
+
+def test_a_long_generation_keeps_only_the_top_alternatives_per_step():
+    steps = list(_wide_sampler().generate("", 2_000, temperature=1.5, seed=0))
+    assert len(steps) == 2_000
+    assert not hasattr(steps[0], "distribution") and not hasattr(steps[0], "__dict__")  # slots: no spare dict
+    kept = sum(step.top_probabilities.nbytes for step in steps)
+    assert kept == 2_000 * TOP_KEPT * 4  # float32 × 15 per step, not float64 × 200 (3.2 MB per session)
+    for step in steps[:50]:
+        assert len(step.top_chars) == TOP_KEPT and list(step.top_probabilities) == sorted(step.top_probabilities)[::-1]
+        if step.char in step.top_chars:
+            assert step.probability == pytest.approx(step.top_probabilities[step.top_chars.index(step.char)])
+        else:
+            assert step.probability <= step.top_probabilities[-1] + 1e-7
+    greedy = next(_wide_sampler().generate("", 1, greedy=True))
+    assert greedy.char == greedy.top_chars[0]
+
+
+@pytest.mark.parametrize(
+    ("settings", "fragment"),
+    [({"seed": -1}, "seed"), ({"seed": 2**40}, "seed"), ({"top_k": -1}, "top-k"), ({"temperature": 0}, "temp")],
+)
+def test_out_of_range_sampling_settings_are_clear_errors(settings, fragment):
+    with pytest.raises(RnncoreError, match=fragment):  # numpy's own error for seed=-1 was a ValueError
+        next(_wide_sampler().generate("", 10, **{"temperature": 1.0, **settings}))
 
 
 def test_stateful_steps_equal_full_sequence_forward_and_keras(sampler, char_run):

@@ -427,3 +427,64 @@ def test_real_keras_saves_killed_at_random_moments(tmp_path, sentiment_run, tiny
             process.kill()
             process.wait(30)
     _assert_every_listed_run_is_complete(ModelStore(root), sentiment_run)
+
+
+# --- run.json files of the wrong shape (hand-edited or from elsewhere) ---
+
+
+def _hand_made_run(root: Path, name: str, info: Any) -> Path:
+    """A run folder written by hand: run.json holding `info` (any JSON value) and a placeholder archive."""
+    folder = root / name
+    folder.mkdir(parents=True)
+    (folder / INFO_FILE).write_text(json.dumps(info), encoding="utf-8")
+    (folder / WEIGHTS_FILE).write_bytes(b"")
+    return folder
+
+
+def test_run_json_of_the_wrong_shape_is_listed_as_broken(store, monkeypatch, capsys, tmp_path):
+    from rnncore import cli
+    from rnncore.config import RunConfig
+
+    config = RunConfig(task="sentiment").to_dict()
+    cases = {
+        "config-list": ({"config": []}, "config must be an object"),
+        "numeric-created": ({"config": config, "created": 12345}, "'created' must be a string, not a number"),
+        "not-an-object": ([1, 2], "must hold an object"),
+        "task-list": ({"config": {"task": []}}, "task must be a string"),
+        "no-config": ({"created": "2024-01-01T00:00:00"}, "no config"),
+        "metrics-list": ({"config": config, "metrics": [0.5]}, "'metrics' must be an object"),
+        "chars-list": ({"config": config, "vocabulary": {"type": "chars", "chars": ["a"]}}, "character vocabulary"),
+    }
+    for name, (info, _) in cases.items():
+        _hand_made_run(store.root, name, info)
+    _hand_made_run(store.root, "fine", {"config": config, "created": "2024-01-01T00:00:00"})
+
+    runs = {run.name: run for run in store.list_runs()}  # sorting by `created` must not meet a number
+    assert set(runs) == {*cases, "fine"}
+    assert runs["fine"].error is None
+    for name, (_, reason) in cases.items():
+        assert runs[name].error.startswith(f"{INFO_FILE} is unreadable") and reason in runs[name].error, name
+        assert runs[name].kind == "" and runs[name].info == {}
+
+    monkeypatch.setenv("RNNCORE_STORE_DIR", str(store.root))
+    monkeypatch.setenv("RNNCORE_SHIPPED_DIR", str(tmp_path / "no-shipped"))
+    assert cli.main(["models"]) == 0
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    listed = {model["name"]: model["error"] for model in json.loads(out.strip().splitlines()[-1])["models"]}
+    assert listed["fine"] is None and all(listed[name] for name in cases)
+
+
+@pytest.mark.parametrize("page", ["home.py", "predict.py", "generate.py", "concepts.py"])
+def test_pages_list_a_store_with_a_numeric_created_without_breaking(page, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from rnncore.config import RunConfig
+
+    _hand_made_run(tmp_path / "class", "numeric-created", {"config": RunConfig().to_dict(), "created": 12345})
+    _hand_made_run(tmp_path / "class", "config-list", {"config": []})
+    monkeypatch.setenv("RNNCORE_STORE_DIR", str(tmp_path / "class"))
+    monkeypatch.setenv("RNNCORE_SHIPPED_DIR", str(tmp_path / "no-shipped"))
+    at = AppTest.from_file(str(REPO / "pages" / page), default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e for e in at.error if "Something went wrong" in e.value]

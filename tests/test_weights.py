@@ -67,3 +67,100 @@ def test_save_is_atomic_and_leaves_no_temporary_files(tiny_store, tmp_path):
     save_weights(network, tmp_path)
     save_weights(network, tmp_path)  # replacing an archive is one rename
     assert sorted(path.name for path in tmp_path.iterdir()) == [WEIGHTS_FILE]
+
+
+# --- archives whose arrays do not fit the run (checked without TensorFlow, on a hand-made run) ---
+
+HAND_SENTIMENT = dict(task="sentiment", cell="gru", units=4, embed_dim=3, vocab_size=12, maxlen=10, layers=2)
+HAND_CHARS = dict(task="chars", cell="lstm", units=4, embed_dim=3, seq_len=10)
+WORDS = ("good", "bad", "film", "plot", "not", "very", "fun", "dull", "great", "awful")  # + padding, OOV = 12 ids
+CHARS = "abc de"
+
+
+def _fitting_arrays(config, vocabulary: int) -> dict[str, np.ndarray]:
+    """Random arrays with exactly the shapes the config needs (what a real export would write)."""
+    from rnncore.architecture import GATES_PER_CELL
+
+    rng = np.random.default_rng(0)
+    width = GATES_PER_CELL[config.cell] * config.units
+    directions = ("forward", "backward") if config.bidirectional else ("forward",)
+    arrays = {"embedding": rng.normal(size=(vocabulary, config.embed_dim))}
+    for number in range(1, config.layers + 1):
+        inputs = config.embed_dim if number == 1 else config.units * len(directions)
+        for direction in directions:
+            prefix = f"layer{number}/{direction}/"
+            arrays[prefix + "kernel"] = rng.normal(size=(inputs, width))
+            arrays[prefix + "recurrent"] = rng.normal(size=(config.units, width))
+            arrays[prefix + "bias"] = rng.normal(size=width)
+            if config.cell == "gru":
+                arrays[prefix + "recurrent_bias"] = rng.normal(size=width)
+    outputs = vocabulary if config.task == "chars" else 1
+    arrays["dense/kernel"] = rng.normal(size=(config.units * len(directions), outputs))
+    arrays["dense/bias"] = rng.normal(size=outputs)
+    return arrays
+
+
+def _hand_made_run(root, settings: dict, change=None):
+    """A stored run written without TensorFlow; `change(arrays)` damages the archive first."""
+    import json
+
+    from rnncore.config import RunConfig
+
+    config = RunConfig(**settings)
+    folder = root / config.task
+    folder.mkdir(parents=True, exist_ok=True)
+    if config.task == "chars":
+        vocabulary, size = {"type": "chars", "size": len(CHARS), "chars": CHARS}, len(CHARS)
+    else:
+        (folder / "vocab.json").write_text(json.dumps(list(WORDS)), encoding="utf-8")
+        vocabulary, size = {"type": "words", "size": len(WORDS) + 2, "file": "vocab.json"}, len(WORDS) + 2
+    info = {"config": config.to_dict(), "vocabulary": vocabulary, "created": "2024-01-01T00:00:00"}
+    (folder / "run.json").write_text(json.dumps(info), encoding="utf-8")
+    arrays = _fitting_arrays(config, size)
+    if change is not None:
+        change(arrays)
+    np.savez(folder / WEIGHTS_FILE, **arrays)
+    return ModelStore(root).get(config.task)
+
+
+def test_a_fitting_hand_made_archive_loads_and_predicts(tmp_path):
+    from rnncore.inference.predict import Predictor
+    from rnncore.inference.sample import CharSampler
+
+    predictor = Predictor(load_network_run(_hand_made_run(tmp_path, HAND_SENTIMENT)))
+    assert 0 <= predictor.predict("not good").probability <= 1
+    sampler = CharSampler(load_network_run(_hand_made_run(tmp_path, HAND_CHARS)))
+    assert len("".join(step.char for step in sampler.generate("ab", 5, seed=0))) == 5
+
+
+def _set(name, value):
+    return lambda arrays: arrays.__setitem__(name, value)
+
+
+@pytest.mark.parametrize(
+    ("settings", "change", "fragment"),
+    [
+        (HAND_SENTIMENT, _set("embedding", np.zeros((7, 3))), "embedding for 7 tokens but the vocabulary has 12"),
+        (HAND_SENTIMENT, _set("embedding", np.zeros((40, 3))), "embedding for 40 tokens"),
+        (HAND_SENTIMENT, _set("embedding", np.zeros(36)), "embedding has shape (36,)"),  # was an IndexError
+        (HAND_SENTIMENT, _set("embedding", np.zeros((12, 3, 1))), "embedding has shape (12, 3, 1)"),
+        (HAND_SENTIMENT, _set("dense/kernel", np.zeros((5, 1))), "dense/kernel has shape (5, 1)"),
+        (HAND_SENTIMENT, _set("dense/kernel", np.zeros(4)), "dense/kernel has shape (4,)"),
+        (HAND_SENTIMENT, _set("dense/bias", np.zeros(2)), "dense/bias has shape (2,)"),
+        (HAND_SENTIMENT, _set("layer1/forward/kernel", np.zeros((5, 12))), "layer1/forward/kernel"),
+        (HAND_SENTIMENT, _set("layer2/forward/kernel", np.zeros((3, 12))), "need (4, 12)"),  # reads layer 1
+        (HAND_SENTIMENT, _set("layer1/forward/recurrent_bias", np.zeros(3)), "recurrent_bias has shape (3,)"),
+        (HAND_SENTIMENT, _set("layer1/forward/bias", np.zeros((12, 1))), "layer1/forward/bias"),
+        (HAND_SENTIMENT, lambda arrays: arrays.pop("dense/bias"), "dense/bias is missing"),
+        (HAND_SENTIMENT, _set("embedding", np.full((12, 3), np.nan)), "NaN or infinite"),
+        (HAND_CHARS, _set("dense/kernel", np.zeros((4, 9))), "dense/kernel has shape (4, 9)"),
+        (HAND_CHARS, _set("dense/bias", np.zeros(9)), "dense/bias has shape (9,)"),
+        (HAND_CHARS, _set("embedding", np.zeros((9, 3))), "dense/kernel"),  # head and embedding disagree
+        (HAND_CHARS, _set("embedding", np.zeros((0, 3))), "no rows"),
+    ],
+)
+def test_arrays_of_the_wrong_shape_are_refused_with_their_reason(tmp_path, settings, change, fragment):
+    run = _hand_made_run(tmp_path, settings, change)
+    with pytest.raises(ModelLoadError, match="does not match|belong to different runs") as refused:
+        load_network_run(run)
+    assert fragment in str(refused.value)

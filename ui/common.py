@@ -4,7 +4,6 @@ classroom limits, and friendly error display. Everything heavy lives in rnncore;
 from __future__ import annotations
 
 import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,12 +15,14 @@ from rnncore.errors import ModelLoadError, RnncoreError
 from rnncore.inference.predict import Predictor
 from rnncore.inference.runs import NetworkRun, load_network_run
 from rnncore.inference.sample import CharSampler
-from rnncore.jobs import DONE, Job, JobPool
+from rnncore.jobs import DONE, Job, JobPool, OwnerLimits
+from rnncore.jobs.bounds import JobBounds, check_job, time_limit
 from rnncore.jobs.factory import make_pool
 from rnncore.jobs.requests import EXPORT_TASK, TRAIN_TASK, TrainingRequest
 from rnncore.lab.config import RUNS_PER_WORKER
 from rnncore.paths import class_models_dir, shipped_models_dir
 from rnncore.store import INFO_FILE, MODEL_FILE, WEIGHTS_FILE, ModelStore, RunInfo
+from ui.student import student_id
 
 EXPORT_TIMEOUT = 120.0  # seconds; a cold worker imports TensorFlow first
 
@@ -111,9 +112,16 @@ def job_pool() -> JobPool:
     """The server's warm workers: lane "train" (RNNCORE_MAX_JOBS, default 1) for IMDB and char training, lane
     "lab" (RNNCORE_LAB_WORKERS processes, default 1, each running up to RNNCORE_LAB_RUNS_PER_WORKER runs at once)
     for Sequence Lab runs and weight exports. Local worker processes, or Ray actors on a cluster when
-    RNNCORE_RAY_ADDRESS is set (rnncore/jobs/factory.py)."""
+    RNNCORE_RAY_ADDRESS is set (rnncore/jobs/factory.py). Training jobs take fair turns by student, each with
+    at most RNNCORE_JOBS_RUNNING_PER_STUDENT running and RNNCORE_JOBS_WAITING_PER_STUDENT waiting (default 1)."""
+    limits = classroom_limits()
     lanes = {"train": max_jobs(), "lab": _setting_number("RNNCORE_LAB_WORKERS", 1)}
-    return make_pool(lanes, slots={"lab": _setting_number("RNNCORE_LAB_RUNS_PER_WORKER", RUNS_PER_WORKER)})
+    per_student = OwnerLimits(running=limits.running_per_student, waiting=limits.waiting_per_student)
+    return make_pool(
+        lanes,
+        slots={"lab": _setting_number("RNNCORE_LAB_RUNS_PER_WORKER", RUNS_PER_WORKER)},
+        owner_limits={"train": per_student},  # lab runs: one at a time per student (ui/lab.py)
+    )
 
 
 def max_jobs() -> int:
@@ -135,16 +143,28 @@ def warm_workers() -> None:
 
 
 def submit_training(config: RunConfig, label: str, save_name: str, data: Any = None) -> Job:
-    """Queue a training job for this session; the model is saved into the class store when it finishes."""
+    """Queue a training job for this student; the model is saved into the class store when it finishes.
+    Raises JobRefused (nothing queued) for a job over the classroom caps or a student with a job waiting; the
+    job is stopped at its time limit (twice its estimate, at most RNNCORE_MAX_JOB_MINUTES)."""
+    bounds = job_bounds()
+    alphabet = getattr(getattr(data, "vocabulary", None), "size", None)  # a student's own text, prepared here
+    limit = time_limit(check_job(config, bounds, alphabet), bounds)
     request = TrainingRequest(config, data, str(class_models_dir()), save_name)
-    return job_pool().submit(TRAIN_TASK, request, lane="train", owner=session_owner(), label=label, config=config)
+    return job_pool().submit(
+        TRAIN_TASK, request, lane="train", owner=session_owner(), label=label, config=config, time_limit=limit
+    )
+
+
+def job_bounds() -> JobBounds:
+    """The caps on one training job (RNNCORE_MAX_PARAMETERS, RNNCORE_MAX_JOB_MINUTES)."""
+    limits = classroom_limits()
+    return JobBounds(limits.max_parameters, limits.max_job_minutes)
 
 
 def session_owner() -> str:
-    """A random id for this browser session (jobs are tagged with it; no personal data)."""
-    if "owner_id" not in st.session_state:
-        st.session_state["owner_id"] = uuid.uuid4().hex[:12]
-    return st.session_state["owner_id"]
+    """The student's random id (jobs are tagged with it; no personal data): the same after a reload and in
+    another tab of the same browser (a cookie, ui/student.py), else for this session only."""
+    return student_id()
 
 
 def session_jobs(lane: str, state_key: str, task: str | None = None) -> tuple[list[Job], int | None]:
@@ -172,11 +192,17 @@ def _setting(name: str, default: str) -> str:
 
 @dataclass(frozen=True)
 class ClassroomLimits:
-    """What the teacher allows (RNNCORE_TRAINING, RNNCORE_MAX_EPOCHS, RNNCORE_MAX_TRAIN_REVIEWS)."""
+    """What the teacher allows (RNNCORE_TRAINING, RNNCORE_MAX_EPOCHS, RNNCORE_MAX_TRAIN_REVIEWS,
+    RNNCORE_MAX_PARAMETERS, RNNCORE_MAX_JOB_MINUTES, RNNCORE_JOBS_RUNNING_PER_STUDENT,
+    RNNCORE_JOBS_WAITING_PER_STUDENT)."""
 
     training_enabled: bool
     max_epochs: int
     max_train_reviews: int
+    max_parameters: int = 3_000_000
+    max_job_minutes: int = 10
+    running_per_student: int = 1
+    waiting_per_student: int = 1
 
 
 def _setting_number(name: str, default: int) -> int:
@@ -191,7 +217,13 @@ def classroom_limits() -> ClassroomLimits:
     """Current limits; invalid values fall back to the defaults."""
     enabled = _setting("RNNCORE_TRAINING", "on").strip().lower() not in ("0", "off", "false", "no")
     return ClassroomLimits(
-        enabled, _setting_number("RNNCORE_MAX_EPOCHS", 20), _setting_number("RNNCORE_MAX_TRAIN_REVIEWS", 25_000)
+        enabled,
+        _setting_number("RNNCORE_MAX_EPOCHS", 20),
+        _setting_number("RNNCORE_MAX_TRAIN_REVIEWS", 25_000),
+        _setting_number("RNNCORE_MAX_PARAMETERS", 3_000_000),
+        _setting_number("RNNCORE_MAX_JOB_MINUTES", 10),
+        _setting_number("RNNCORE_JOBS_RUNNING_PER_STUDENT", 1),
+        _setting_number("RNNCORE_JOBS_WAITING_PER_STUDENT", 1),
     )
 
 

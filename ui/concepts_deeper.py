@@ -16,6 +16,11 @@ from rnncore.teach import nearest_words, pad_view, run_masked_rnn
 from ui.common import load_predictor, model_choices, no_model_message, show_error
 
 LAB_STEPS, LAB_UNITS = 50, 16
+# Limits of the free-text boxes: each is re-sent with every rerun, and each view below draws one cell per word.
+MAX_GATE_SENTENCE_CHARS = 300  # the gate plots get one column per word: a sentence, not an essay
+MAX_DEMO_REVIEW_CHARS = 5_000
+MAX_SHOWN_TOKENS = 500  # tokens drawn as chips before and after padding
+MAX_WORD_CHARS = 40  # one word: longer than any in a vocabulary
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -135,7 +140,13 @@ def gates_section() -> None:
         return
     choice = st.selectbox("Model", choices, format_func=lambda c: c.label, key="c4_model")
     sentence = "The acting was wooden, but the ending completely won me over."
-    text = st.text_input("Your sentence", sentence, key="c4_text")
+    text = st.text_input(
+        "Your sentence",
+        sentence,
+        key="c4_text",
+        max_chars=MAX_GATE_SENTENCE_CHARS,
+        help=f"At most {MAX_GATE_SENTENCE_CHARS} characters: the gate plots have one column per word.",
+    )
     try:
         predictor = load_predictor(choice)
         tokens, forward = predictor.internals(text)
@@ -210,12 +221,18 @@ def padding_section() -> None:
             vocabulary = predictor.vocabulary
         except Exception as error:
             show_error(error)
-    text = st.text_area("Review", DEMO_TEXT, key="c5_text", max_chars=5000)
+    text = st.text_area(
+        "Review",
+        DEMO_TEXT,
+        key="c5_text",
+        max_chars=MAX_DEMO_REVIEW_CHARS,
+        help=f"At most {MAX_DEMO_REVIEW_CHARS:,} characters; the first {MAX_SHOWN_TOKENS} words are shown.",
+    )
     cols = st.columns(3)
     maxlen = cols[0].slider("maxlen", 3, 60, 40, key="c5_maxlen")
     truncating = cols[1].radio("truncating", ("pre", "post"), horizontal=True, key="c5_trunc")
     padding = cols[2].radio("padding", ("pre", "post"), horizontal=True, key="c5_pad")
-    words = tokenize(text)[:500]
+    words = tokenize(text)[:MAX_SHOWN_TOKENS]
     ids = vocabulary.encode_tokens(words)
     before, after = pad_view(words, ids, maxlen, truncating, padding)
     st.markdown("**Before** (every token with its id):")
@@ -257,7 +274,17 @@ def padding_section() -> None:
         else:
             no_model_message("sentiment")
         return
-    word = st.text_input("Word", "great", key="c5_word").strip().lower()
+    word = (
+        st.text_input(
+            "Word",
+            "great",
+            key="c5_word",
+            max_chars=MAX_WORD_CHARS,
+            help=f"One word of at most {MAX_WORD_CHARS} characters.",
+        )
+        .strip()
+        .lower()
+    )
     try:
         neighbours = nearest_words(predictor.network.embedding, vocabulary.words, word, 10)
     except ValueError as error:

@@ -20,7 +20,11 @@ def order_section() -> None:
         "same — most reviews say *great* or *awful* many times — and short sentences show where order is needed."
     )
     sentence = st.text_input(
-        "Try a sentence", "The film was not bad.", max_chars=MAX_SENTENCE_CHARS, key="order_sentence"
+        "Try a sentence",
+        "The film was not bad.",
+        max_chars=MAX_SENTENCE_CHARS,
+        key="order_sentence",
+        help=f"At most {MAX_SENTENCE_CHARS} characters: both models re-read it word by word.",
     )
     rnns = model_choices("sentiment")
     if not sentence.strip() or not rnns:

@@ -73,7 +73,9 @@ def monitor(job_id: int) -> None:
             )
             st.progress(last.progress, text=text)
             st.plotly_chart(curves_figure(job), width="stretch", key=f"curves_{job.id}")
-    if job.cancel_requested:
+    if job.stopped_at_deadline:
+        st.info("Time limit reached: stopping after the current batch; the best weights so far are kept …")
+    elif job.cancel_requested:
         st.info("Stopping after the current batch; the best weights so far are kept …")
     elif st.button("Stop", key=f"stop_{job.id}", help="Stops within one batch and keeps the best weights"):
         job.cancel()
@@ -89,7 +91,12 @@ def show_results(job) -> None:
     if result is None or not result.history:
         st.info("The job was stopped before the first epoch finished, so there is no model to show.")
         return
-    if job.status == "cancelled":
+    if job.stopped_at_deadline:
+        st.info(
+            f"Stopped at its time limit ({job.time_limit / 60:.0f} min: twice its estimate, at most the classroom's "
+            "limit); the results below use the best weights found before it."
+        )
+    elif job.status == "cancelled":
         st.info("Stopped early by request; the results below use the best weights found before the stop.")
     metrics = result.metrics
     c = st.columns(4)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,11 @@ MIN_CORPUS_CHARS = 200
 MAX_CORPUS_BYTES = 5_000_000
 IMDB_CORPUS_CHARS = 1_000_000
 VALIDATION_SHARE = 0.1
+# A user corpus can hold thousands of distinct characters (CJK, emoji, stray symbols), and the alphabet is the
+# width of the model's embedding and softmax: every step of training and generation pays for it, and most of
+# those characters occur too rarely to learn. Beyond the most frequent ones they all become one character.
+MAX_ALPHABET = 200
+UNKNOWN_CHAR = "\ufffd"  # "�", Unicode's own replacement character
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,19 @@ def check_user_text(text: str, name: str = "your text") -> str:
     return text
 
 
+def cap_alphabet(text: str, limit: int = MAX_ALPHABET) -> str:
+    """`text` with at most `limit` distinct characters: the `limit - 1` most frequent are kept (ties broken by
+    character, so the result is reproducible) and every other one becomes UNKNOWN_CHAR. Text within the limit
+    comes back unchanged."""
+    counts = Counter(text)
+    if len(counts) <= limit:
+        return text
+    counts.pop(UNKNOWN_CHAR, None)  # an unknown character already in the text stays unknown
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    rare = {ord(char): UNKNOWN_CHAR for char, _ in ranked[limit - 1 :]}
+    return text.translate(rare)
+
+
 def decode_user_bytes(data: bytes, name: str = "the file") -> str:
     """UTF-8 text from uploaded bytes, with a clear error for binary or non-UTF-8 files."""
     if b"\x00" in data[:4096]:
@@ -136,9 +155,9 @@ def load_corpus(source: str, on_progress: ProgressFn | None = None) -> CharCorpu
     if path.stat().st_size > MAX_CORPUS_BYTES:
         raise RnncoreError(f"{path.name} is larger than {MAX_CORPUS_BYTES // 1_000_000} MB; use a shorter text")
     text = decode_user_bytes(path.read_bytes(), path.name)
-    return CharCorpus(path.stem, check_user_text(text, path.name))
+    return CharCorpus(path.stem, cap_alphabet(check_user_text(text, path.name)))
 
 
 def text_corpus(text: str, name: str = "custom") -> CharCorpus:
-    """A corpus from a string the user pasted."""
-    return CharCorpus(name, check_user_text(text))
+    """A corpus from a string the user pasted or uploaded (its alphabet capped at MAX_ALPHABET characters)."""
+    return CharCorpus(name, cap_alphabet(check_user_text(text)))

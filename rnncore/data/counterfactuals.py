@@ -24,14 +24,18 @@ LINKING = frozenset(
     "is was are were be been being seems seemed seem looks looked look feels felt feel remains remained "
     "became becomes it's that's this's".split()
 )
+ARTICLES = frozenset({"a", "an"})
 INTENSIFIERS = frozenset("very so really too quite pretty extremely particularly terribly that all".split())
-INSERTED_NEGATORS = ("not", "not", "never", "not at all")  # "at all" goes after the word
+# "never" becomes "n't" after is/was/are/were ("wasn't"); "at all" goes after the word when it ends the sentence
+INSERTED_NEGATORS = ("not", "not", "never", "not at all")
 # Negators a sentence may already have right before the linking verb's word ("was not", "isn't"):
 CONTRACTED = {"isn't": "is", "wasn't": "was", "aren't": "are", "weren't": "were", "doesn't": "does"}
+CONTRACTIONS = {verb: contracted for contracted, verb in CONTRACTED.items() if verb != "does"}
 NEGATORS = frozenset({"not", "never", "no", "hardly", "nothing", "nobody", "none", "nor", *CONTRACTED})
-MAX_WORDS = 20
+MAX_WORDS = 25
+PER_REVIEW = 2  # sentences used from one review, so the examples stay varied
 MAX_CONTRAST_PART = 14  # words in each half of an "A but B" example
-STRONG, WEAK = 1.0, 0.5  # log-odds: the edited word must be strong, and no other word even weak
+STRONG, WEAK = 1.0, 0.7  # log-odds: the edited word must be strong, and no other word even weak
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ def negation_edit(
         return None
     position, polarity = found[0]
     slot = position - 1 if position and tokens[position - 1] in INTENSIFIERS else position
+    if slot and tokens[slot - 1] in ARTICLES:  # "was a great film" → "was not a great film"
+        slot -= 1
     if slot < 1:
         return None
     before = tokens[slot - 1]
@@ -92,6 +98,8 @@ def negation_edit(
     if before not in LINKING or any(token in NEGATORS or token.endswith("n't") for token in tokens):
         return None
     negator = INSERTED_NEGATORS[int(rng.integers(len(INSERTED_NEGATORS)))]
+    if negator == "never" and before in CONTRACTIONS:  # "was" → "wasn't", as people write it
+        return tokens[: slot - 1] + [CONTRACTIONS[before]] + tokens[slot:], int(polarity < 0)
     if negator == "not at all" and position == len(tokens) - 1:  # "at all" reads naturally only at the end
         edited = tokens[:slot] + ["not"] + tokens[slot : position + 1] + ["at", "all"] + tokens[position + 1 :]
     else:
@@ -102,23 +110,20 @@ def negation_edit(
 def counterfactual_sentences(
     texts: Sequence[str], labels: np.ndarray, count: int, seed: int = 0
 ) -> tuple[list[str], np.ndarray]:
-    """About `count` short training examples: negation pairs (original and edit) for ~3/4 of them, "A but B"
-    contrasts for the rest. Only sentences whose own label (from the lexicon) matches their review's are used,
-    so every label is what the edit made it. Reproducible for a seed."""
+    """About `count` short training examples: negation pairs (original and edit) for up to 3/4 of them, "A but B"
+    contrasts for the rest. Only sentences whose own verdict (from the lexicon) matches their review's label are
+    used, so every label is what the edit made it. The pairs are balanced so that a negator is as often in a
+    positive example as in a negative one: otherwise "not" itself becomes a sentiment word. Reproducible."""
     if count < 0:
         raise ValueError(f"count must be at least 0; got {count}")
     token_lists = [tokenize(text) for text in texts]
     lexicon = learn_lexicon(token_lists, labels)
     rng = np.random.default_rng(seed)
-    out_texts: list[str] = []
-    out_labels: list[int] = []
-    pools: dict[int, list[list[str]]] = {0: [], 1: []}  # plain one-word-judgement sentences by label, for "but"
-    order = rng.permutation(len(texts))
-    target_pairs = count * 3 // 8  # each pair gives two examples
-    for row in order:
-        if len(out_texts) >= 2 * target_pairs and min(len(pool) for pool in pools.values()) >= count:
-            break
-        label = int(labels[row] >= 0.5)
+    # (inserted or removed, label of the edit) → [(original, edit)]
+    buckets: dict[tuple[bool, int], list[tuple[list[str], list[str]]]] = {}
+    pools: dict[int, list[list[str]]] = {0: [], 1: []}  # plain one-judgement sentences by label, for "but"
+    for row in rng.permutation(len(texts)):
+        label, used = int(labels[row] >= 0.5), 0
         for sentence in split_sentences(texts[row]):
             tokens = tokenize(sentence)
             if not 3 <= len(tokens) <= MAX_WORDS:
@@ -126,14 +131,23 @@ def counterfactual_sentences(
             edit = negation_edit(tokens, lexicon, rng)
             if edit is None or edit[1] == label:  # the sentence's own verdict must be its review's
                 continue
-            if len(out_texts) < 2 * target_pairs:
-                out_texts += [" ".join(tokens), " ".join(edit[0])]
-                out_labels += [label, edit[1]]
+            inserted = any(word in NEGATORS or word.endswith("n't") for word in edit[0])
+            buckets.setdefault((inserted, edit[1]), []).append((tokens, edit[0]))
             if len(tokens) <= MAX_CONTRAST_PART and "but" not in tokens:
                 pools[label].append(tokens)
-            break  # one sentence per review keeps the examples varied
-    contrasts = count - len(out_texts)
-    for _ in range(max(0, contrasts)):
+            used += 1
+            if used == PER_REVIEW:
+                break
+    out_texts: list[str] = []
+    out_labels: list[int] = []
+    per_bucket = count * 3 // 32  # pairs per bucket: four buckets of two examples each make 3/4 of them
+    for inserted in (True, False):
+        size = min(per_bucket, *(len(buckets.get((inserted, label), [])) for label in (0, 1)))
+        for label in (0, 1):
+            for original, edited in buckets.get((inserted, label), [])[:size]:
+                out_texts += [" ".join(original), " ".join(edited)]
+                out_labels += [1 - label, label]
+    for _ in range(max(0, min(count - len(out_texts), count // 4))):  # contrasts: at most a quarter
         if not pools[0] or not pools[1]:
             break
         second = int(rng.integers(2))

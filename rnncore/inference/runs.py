@@ -41,4 +41,13 @@ def load_network_run(run: RunInfo) -> NetworkRun:
         network = load_weights(run.path / WEIGHTS_FILE, run.config)
     except ModelLoadError as error:
         raise ModelLoadError(f"Model {run.name!r}: {error}") from error
-    return NetworkRun(run, network, read_vocabulary(run))
+    vocabulary = read_vocabulary(run)
+    # Token ids index the embedding: a smaller matrix would raise IndexError mid-prediction, a larger one means
+    # the archive belongs to another vocabulary (every word would read as the wrong one).
+    rows = network.embedding.shape[0]
+    if rows != vocabulary.size:
+        raise ModelLoadError(
+            f"Model {run.name!r}: {WEIGHTS_FILE} has an embedding for {rows:,} tokens but the vocabulary has "
+            f"{vocabulary.size:,}; the files belong to different runs"
+        )
+    return NetworkRun(run, network, vocabulary)

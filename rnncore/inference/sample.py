@@ -15,15 +15,25 @@ from rnncore.inference.numpy_rnn import NumpyRNN
 from rnncore.inference.runs import NetworkRun
 
 MAX_GENERATE = 20_000
+MIN_TEMPERATURE, MAX_TEMPERATURE = 0.01, 5.0
+MAX_TOP_K = 100_000  # larger than any alphabet (a larger k simply keeps every character)
+MAX_SEED = 2**32 - 1
 
 
-@dataclass(frozen=True)
+# Alternatives kept per generated character: the Generate page shows this many bars. A step keeps only these,
+# not the whole distribution, because a session holds every step of its last generation (2,000 characters on a
+# 200-character alphabet would be 3.2 MB of float64 per student).
+TOP_KEPT = 15
+
+
+@dataclass(frozen=True, slots=True)
 class SampleStep:
-    """One generated character with the distribution it was drawn from."""
+    """One generated character with the most likely alternatives it was drawn from."""
 
     char: str
-    probability: float  # of the chosen character
-    distribution: np.ndarray  # (alphabet,) after temperature and top-k
+    probability: float  # of the chosen character (after temperature and top-k)
+    top_chars: str  # the TOP_KEPT most likely characters, most likely first
+    top_probabilities: np.ndarray  # (len(top_chars),) float32, their probabilities after temperature and top-k
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -42,6 +52,15 @@ def shape_distribution(logits: np.ndarray, temperature: float, top_k: int) -> np
         probabilities = np.where(probabilities >= cutoff, probabilities, 0.0)
         probabilities /= probabilities.sum()
     return probabilities
+
+
+def top_indices(probabilities: np.ndarray, count: int) -> np.ndarray:
+    """Indices of the `count` largest probabilities, largest first (ties by index, so it is reproducible)."""
+    if count < len(probabilities):
+        candidates = np.argpartition(probabilities, -count)[-count:]  # O(alphabet), not a full sort
+    else:
+        candidates = np.arange(len(probabilities))
+    return candidates[np.lexsort((candidates, -probabilities[candidates]))]
 
 
 class CharSampler:
@@ -80,13 +99,20 @@ class CharSampler:
         seed: int | None = None,
     ) -> Iterator[SampleStep]:
         """Stream `length` characters after `prime`. The same seed replays the same text exactly."""
-        check_sampling(length, temperature, top_k)
+        check_sampling(length, temperature, top_k, seed)
         rng = np.random.default_rng(seed)
         logits, state = self.prime(prime)
         for _ in range(length):
             distribution = shape_distribution(logits, temperature, top_k)
             choice = int(np.argmax(distribution)) if greedy else int(rng.choice(len(distribution), p=distribution))
-            yield SampleStep(self.vocabulary.chars[choice], float(distribution[choice]), distribution)
+            top = top_indices(distribution, TOP_KEPT)
+            chars = self.vocabulary.chars
+            yield SampleStep(
+                chars[choice],
+                float(distribution[choice]),
+                "".join(chars[i] for i in top),
+                distribution[top].astype(np.float32),
+            )
             logits, state = self.network.step(choice, state)
 
     def nats_per_char(self, text: str, chunk: int = 2_000) -> float:
@@ -115,11 +141,14 @@ def negative_log_likelihoods(logits: np.ndarray, targets: np.ndarray) -> np.ndar
     return -np.take_along_axis(log_probabilities, targets[..., None], axis=-1)[..., 0]
 
 
-def check_sampling(length: int, temperature: float, top_k: int) -> None:
-    """Clear errors for out-of-range sampling settings."""
+def check_sampling(length: int, temperature: float, top_k: int, seed: int | None = None) -> None:
+    """Clear errors for out-of-range sampling settings (numpy's own errors, e.g. for a negative seed, would
+    reach the user as a traceback)."""
     if not 1 <= length <= MAX_GENERATE:
         raise RnncoreError(f"length must be from 1 to {MAX_GENERATE:,}; got {length}")
-    if not (math.isfinite(temperature) and 0.01 <= temperature <= 5.0):
-        raise RnncoreError(f"temperature must be from 0.01 to 5; got {temperature}")
-    if top_k < 0:
-        raise RnncoreError(f"top-k must be 0 (off) or positive; got {top_k}")
+    if not (math.isfinite(temperature) and MIN_TEMPERATURE <= temperature <= MAX_TEMPERATURE):
+        raise RnncoreError(f"temperature must be from {MIN_TEMPERATURE} to {MAX_TEMPERATURE:g}; got {temperature}")
+    if not 0 <= top_k <= MAX_TOP_K:
+        raise RnncoreError(f"top-k must be 0 (off) or a number of characters up to {MAX_TOP_K:,}; got {top_k}")
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise RnncoreError(f"seed must be from 0 to {MAX_SEED:,} (or left out for a random one); got {seed}")

@@ -74,26 +74,48 @@ def load_weights(path: Path, config: RunConfig) -> NumpyRNN:
 
 
 def network_from_arrays(arrays: dict[str, np.ndarray], config: RunConfig) -> NumpyRNN:
-    """Rebuild the mirror; shapes are checked so a mismatched archive fails here, not mid-prediction."""
+    """Rebuild the mirror; every shape is checked against the config (and the embedding against the output
+    layer), so a mismatched archive fails here with its reason, not with an IndexError mid-prediction."""
     gates = GATES_PER_CELL[config.cell]
     directions = ("forward", "backward") if config.bidirectional else ("forward",)
+    width = gates * config.units
+    embedding = _array(arrays, "embedding", (None, config.embed_dim))
+    vocabulary = embedding.shape[0]
+    if vocabulary < 1:
+        raise ValueError("embedding has no rows (an empty vocabulary)")
     layers = []
     for number in range(1, config.layers + 1):
+        # the first layer reads embeddings; deeper ones read the layer below (both directions, concatenated)
+        inputs = config.embed_dim if number == 1 else config.units * len(directions)
         cells = []
         for direction in directions:
             prefix = f"layer{number}/{direction}/"
-            kernel, recurrent = arrays[prefix + "kernel"], arrays[prefix + "recurrent"]
-            bias, recurrent_bias = arrays[prefix + "bias"], arrays.get(prefix + "recurrent_bias")
-            width = gates * config.units
-            if recurrent.shape != (config.units, width) or kernel.shape[1] != width or bias.shape != (width,):
-                raise ValueError(f"{prefix[:-1]} has shapes {kernel.shape}, {recurrent.shape}, {bias.shape}")
-            if (config.cell == "gru") != (recurrent_bias is not None):
+            kernel = _array(arrays, prefix + "kernel", (inputs, width))
+            recurrent = _array(arrays, prefix + "recurrent", (config.units, width))
+            bias = _array(arrays, prefix + "bias", (width,))
+            if (config.cell == "gru") != (prefix + "recurrent_bias" in arrays):
                 raise ValueError(f"{prefix[:-1]}: recurrent_bias is only (and always) present for GRU")
+            recurrent_bias = _array(arrays, prefix + "recurrent_bias", (width,)) if config.cell == "gru" else None
             cells.append(Cell(config.cell, kernel, recurrent, bias, recurrent_bias))
         layers.append(Layer(*cells))
     if f"layer{config.layers + 1}/forward/kernel" in arrays:
         raise ValueError(f"more recurrent layers than the {config.layers} the run describes")
-    embedding = arrays["embedding"]
-    if embedding.shape[1] != config.embed_dim:
-        raise ValueError(f"embedding is {embedding.shape}, the run says {config.embed_dim} dimensions")
-    return NumpyRNN(config.task, embedding, tuple(layers), config.pooling, arrays["dense/kernel"], arrays["dense/bias"])
+    # a sentiment head gives one probability; a char head one logit per character of the embedding
+    outputs = vocabulary if config.task == "chars" else 1
+    dense_kernel = _array(arrays, "dense/kernel", (config.units * len(directions), outputs))
+    dense_bias = _array(arrays, "dense/bias", (outputs,))
+    return NumpyRNN(config.task, embedding, tuple(layers), config.pooling, dense_kernel, dense_bias)
+
+
+def _array(arrays: dict[str, np.ndarray], name: str, shape: tuple[int | None, ...]) -> np.ndarray:
+    """arrays[name], which must have `shape` (None: any length on that axis) and finite values."""
+    if name not in arrays:
+        raise ValueError(f"{name} is missing")
+    value = arrays[name]
+    if value.ndim != len(shape) or any(size is not None and size != got for size, got in zip(shape, value.shape)):
+        sizes = ", ".join("any" if size is None else str(size) for size in shape)
+        expected = f"({sizes},)" if len(shape) == 1 else f"({sizes})"
+        raise ValueError(f"{name} has shape {value.shape}, the run's settings need {expected}")
+    if not np.isfinite(value).all():  # NaN weights would turn every prediction into NaN
+        raise ValueError(f"{name} holds NaN or infinite values")
+    return value

@@ -3,5 +3,17 @@ Nothing here imports TensorFlow: only the worker processes do (rnncore.jobs.work
 
 from rnncore.jobs.job import CANCELLED, DONE, FAILED, FINISHED, QUEUED, RUNNING, Job
 from rnncore.jobs.pool import JobPool
+from rnncore.jobs.turns import JobRefused, OwnerLimits
 
-__all__ = ["CANCELLED", "DONE", "FAILED", "FINISHED", "QUEUED", "RUNNING", "Job", "JobPool"]
+__all__ = [
+    "CANCELLED",
+    "DONE",
+    "FAILED",
+    "FINISHED",
+    "QUEUED",
+    "RUNNING",
+    "Job",
+    "JobPool",
+    "JobRefused",
+    "OwnerLimits",
+]

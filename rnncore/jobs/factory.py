@@ -19,9 +19,9 @@ def ray_address() -> str:
 
 def make_pool(lanes: dict[str, int], slots: dict[str, int] | None = None, **options: Any) -> JobPool | RayJobPool:
     """A RayJobPool when RNNCORE_RAY_ADDRESS is set, else a JobPool; `options` go to either (preload,
-    stop_grace; RayJobPool also takes num_cpus, cpus_per_worker, poll_interval, py_modules). `slots` (jobs at
-    once per local process) apply to local workers only: on a cluster each actor runs one job, and a lane grows
-    by its number of actors."""
+    stop_grace, owner_limits; RayJobPool also takes num_cpus, cpus_per_worker, poll_interval, py_modules).
+    `slots` (jobs at once per local process) apply to local workers only: on a cluster each actor runs one job,
+    and a lane grows by its number of actors."""
     address = ray_address()
     if not address:
         return JobPool(lanes, slots=slots, **options)

@@ -14,6 +14,9 @@ from rnncore.events import TrainEvent
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 FINISHED = (DONE, FAILED, CANCELLED)
 MAX_EVENTS = 5_000  # batch events are thinned beyond this, so memory stays bounded on long runs
+# A finished job stays listed (the Train page's results, the experiment board) until the server restarts, so it
+# keeps only enough events to draw its curves, and never its request payload.
+FINISHED_EVENTS = 300
 
 
 @dataclass
@@ -27,6 +30,8 @@ class Job:
     owner: str
     label: str
     config: Any = None  # the RunConfig (or lab config) shown on pages; None for housekeeping jobs
+    time_limit: float | None = None  # seconds it may run once started; then it is stopped (None = no limit)
+    stopped_at_deadline: bool = False  # set when the time limit stopped it
     status: str = QUEUED
     error: str = ""
     result: Any = None
@@ -39,6 +44,7 @@ class Job:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _on_cancel: Callable[[Job], None] | None = None
     _queue_position: Callable[[Job], int] | None = None
+    _deadline_timer: threading.Timer | None = None
 
     def add_event(self, event: TrainEvent) -> None:
         """Record an event reported by the task."""
@@ -97,7 +103,41 @@ class Job:
         """Record the outcome (called once, by the pool)."""
         if self._done.is_set():
             return
+        if self._deadline_timer is not None:
+            self._deadline_timer.cancel()  # its thread ends now rather than sleeping out a long limit
+        if self.stopped_at_deadline and status != FAILED and not message:
+            message = f"Stopped at its time limit ({_minutes(self.time_limit)}); the best weights so far are kept"
         self.result, self.error, self.finished = result, error, time.time()
         self.add_event(TrainEvent("done", message or error or status))
+        with self._lock:
+            self._events = thin_events(self._events, FINISHED_EVENTS)
+            # The request has been run: it can be large (a student's own corpus, prepared as training windows,
+            # is tens of MB) and a finished job is kept for the whole class session.
+            self.payload = None
         self.status = status  # last, so a poller that sees it finished also sees result and error
         self._done.set()
+
+
+def thin_events(events: list[TrainEvent], limit: int) -> list[TrainEvent]:
+    """About `limit` of `events`, in order: only batch events are dropped (evenly spaced, the first and the last
+    kept), so every curve keeps its shape and end point, and epoch, status and done events are all kept."""
+    if len(events) <= limit:
+        return events
+    batches = [index for index, event in enumerate(events) if event.kind == "batch"]
+    others = [index for index, event in enumerate(events) if event.kind != "batch"]
+    kept = others + _evenly_spaced(batches, max(2, limit - len(others)))
+    return [events[index] for index in sorted(kept)]
+
+
+def _evenly_spaced(indices: list[int], count: int) -> list[int]:
+    """`count` items of `indices`, evenly spaced, the first and the last included."""
+    if len(indices) <= count:
+        return indices
+    step = (len(indices) - 1) / (count - 1)
+    return [indices[round(n * step)] for n in range(count)]
+
+
+def _minutes(seconds: float | None) -> str:
+    """A time limit in words: "90 s" or "12 min"."""
+    seconds = seconds or 0.0
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"

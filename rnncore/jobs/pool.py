@@ -30,6 +30,7 @@ from typing import Any
 from rnncore.events import TrainEvent
 from rnncore.jobs.job import CANCELLED, DONE, FAILED, Job
 from rnncore.jobs.queues import LaneQueues
+from rnncore.jobs.turns import OwnerLimits
 
 WARM_UP = "rnncore.training.tf_setup:keras_module"  # what a worker imports before its first job
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -114,7 +115,8 @@ class WorkerProcess:
 
 class JobPool(LaneQueues):
     """Lanes of warm worker processes: `lanes={"train": 1, "lab": 1}` means one process per lane;
-    `slots={"lab": 10}` lets each process of the lab lane run ten jobs at once (in threads; default one)."""
+    `slots={"lab": 10}` lets each process of the lab lane run ten jobs at once (in threads; default one);
+    `owner_limits` caps each owner's running and waiting jobs per lane (rnncore/jobs/turns.py)."""
 
     def __init__(
         self,
@@ -122,8 +124,9 @@ class JobPool(LaneQueues):
         preload: Iterable[str] = (WARM_UP,),
         stop_grace: float = 1.0,
         slots: dict[str, int] | None = None,
+        owner_limits: dict[str, OwnerLimits] | None = None,
     ):
-        super().__init__(lanes)
+        super().__init__(lanes, owner_limits)
         self.slots = {name: 1 for name in self.sizes} | dict(slots or {})
         for name, count in self.slots.items():
             if name not in self.sizes:

@@ -1,6 +1,7 @@
-"""What every job pool shares, local processes or Ray actors: lanes of first-in-first-out queues, job ids, and
-the lookups pages use. A pool subclass starts its workers, says when one has room for another job (`_has_room`)
-and how a running job is stopped (`_stop`); this base hands out waiting jobs (`_dispatch`) and cancels them."""
+"""What every job pool shares, local processes or Ray actors: lanes of queues taken in fair turns by owner
+(rnncore/jobs/turns.py), per-owner limits, time limits, job ids, and the lookups pages use. A pool subclass
+starts its workers, says when one has room for another job (`_has_room`) and how a running job is stopped
+(`_stop`); this base hands out waiting jobs (`_dispatch`), stops them at their deadline and cancels them."""
 
 from __future__ import annotations
 
@@ -9,18 +10,27 @@ import threading
 import time
 from typing import Any
 
+from rnncore.events import TrainEvent
 from rnncore.jobs.job import CANCELLED, RUNNING, Job
+from rnncore.jobs.turns import OwnerLimits, check_room, next_job, turn_order
 
 
 class LaneQueues:
-    """Lanes of queued jobs: `lanes={"train": 1, "lab": 1}` means one worker per lane."""
+    """Lanes of queued jobs: `lanes={"train": 1, "lab": 1}` means one worker per lane;
+    `owner_limits={"train": OwnerLimits(running=1, waiting=1)}` caps each owner's jobs in a lane."""
 
-    def __init__(self, lanes: dict[str, int] | None = None):
+    def __init__(self, lanes: dict[str, int] | None = None, owner_limits: dict[str, OwnerLimits] | None = None):
         lanes = dict(lanes or {"train": 1})
         for name, size in lanes.items():
             if not isinstance(size, int) or size < 1:
                 raise ValueError(f"lane {name!r} needs at least one worker; got {size!r}")
+        unknown = set(owner_limits or {}) - set(lanes)
+        if unknown:
+            raise ValueError(f"owner_limits name lane {sorted(unknown)[0]!r}, which this pool does not have")
         self.sizes = lanes
+        self.owner_limits = {name: OwnerLimits() for name in lanes} | dict(owner_limits or {})
+        self._turns = itertools.count()  # turn numbers, handed out as jobs start
+        self._last_turns: dict[str, dict[str, int]] = {name: {} for name in lanes}  # lane → owner → last turn
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
         self._queues: dict[str, list[Job]] = {name: [] for name in lanes}
@@ -30,15 +40,27 @@ class LaneQueues:
         self.replaced = 0  # workers started to replace crashed, lost or killed ones
 
     def submit(
-        self, task: str, payload: Any, *, lane: str = "train", owner: str = "", label: str = "", config: Any = None
+        self,
+        task: str,
+        payload: Any,
+        *,
+        lane: str = "train",
+        owner: str = "",
+        label: str = "",
+        config: Any = None,
+        time_limit: float | None = None,
     ) -> Job:
-        """Queue `task` ("module:function", called as task(payload, on_event, should_stop) by a worker)."""
+        """Queue `task` ("module:function", called as task(payload, on_event, should_stop) by a worker).
+        Raises JobRefused (nothing queued) when `owner` already has as many jobs waiting as the lane allows;
+        `time_limit`: seconds the job may run once started, then it is stopped like Stop does."""
         if lane not in self._queues:
             raise ValueError(f"no lane {lane!r}; this pool has {', '.join(self._queues)}")
         with self._lock:
             if self._closed:
                 raise RuntimeError("the job pool is shut down")
-            job = Job(next(self._ids), task, payload, lane, owner, label or task.rpartition(":")[2], config)
+            check_room(owner, self._queues[lane], self.owner_limits[lane])
+            label = label or task.rpartition(":")[2]
+            job = Job(next(self._ids), task, payload, lane, owner, label, config, time_limit=time_limit)
             job._on_cancel, job._queue_position = self._cancel, self.queue_position
             self._jobs[job.id] = job
             self._queues[lane].append(job)
@@ -65,10 +87,11 @@ class LaneQueues:
         return all(worker.ready.wait(max(0.0, deadline - time.monotonic())) for worker in self._all_workers())
 
     def queue_position(self, job: Job) -> int:
-        """1-based position among the jobs waiting in its lane (0 if not waiting)."""
+        """1-based position among the jobs waiting in its lane, in fair-turn order (0 if not waiting). A later
+        student's first job may still move ahead of a student's second job (that is the fairness)."""
         with self._lock:
-            waiting = self._queues.get(job.lane, [])
-            return waiting.index(job) + 1 if job in waiting else 0
+            order = turn_order(self._queues.get(job.lane, []), self._last_turns.get(job.lane, {}))
+            return order.index(job) + 1 if job in order else 0
 
     def _all_workers(self) -> list[Any]:
         """Every lane's workers, as a list taken under the lock."""
@@ -76,13 +99,46 @@ class LaneQueues:
             return [worker for lane in self._workers.values() for worker in lane]
 
     def _dispatch(self, lane: str) -> None:
-        """Hand the lane's waiting jobs, oldest first, to its workers that have room."""
+        """Hand the lane's waiting jobs, in fair turns, to its workers that have room."""
         with self._lock:
             for worker in self._workers[lane]:
                 while self._queues[lane] and self._has_room(worker):
-                    job = self._queues[lane].pop(0)
+                    job = next_job(
+                        self._queues[lane], self._last_turns[lane], self._running(lane), self.owner_limits[lane]
+                    )
+                    if job is None:  # every waiting owner is at their running limit
+                        return
+                    self._queues[lane].remove(job)
+                    self._last_turns[lane][job.owner] = next(self._turns)
                     job.status, job.started = RUNNING, time.time()
+                    self._arm_deadline(job)
                     worker.run(job)
+
+    def _running(self, lane: str) -> dict[str, int]:
+        """Running jobs per owner in a lane."""
+        counts: dict[str, int] = {}
+        for job in self._jobs.values():
+            if job.lane == lane and job.status == RUNNING:
+                counts[job.owner] = counts.get(job.owner, 0) + 1
+        return counts
+
+    def _arm_deadline(self, job: Job) -> None:
+        """Start the clock of a job with a time limit (the job cancels the timer when it finishes)."""
+        if job.time_limit is None:
+            return
+        timer = threading.Timer(job.time_limit, self._deadline_reached, args=(job,))
+        timer.daemon = True
+        job._deadline_timer = timer
+        timer.start()
+
+    def _deadline_reached(self, job: Job) -> None:
+        """Stop a job that ran out of time, as Stop does: after its batch, keeping its best weights."""
+        with self._lock:
+            if job.status != RUNNING or job.cancel_requested:
+                return
+            job.stopped_at_deadline = True
+        job.add_event(TrainEvent("status", "Time limit reached: stopping after this batch, keeping the best weights"))
+        job.cancel()
 
     def _cancel(self, job: Job) -> None:
         """A waiting job never starts; a running one is asked to stop (see the subclass's _stop)."""

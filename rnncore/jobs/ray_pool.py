@@ -3,7 +3,7 @@ warm Ray actors in place of local worker processes. rnncore.jobs.factory picks i
 set; pages cannot tell the difference.
 
 How it maps onto Ray: one actor per lane slot imports TensorFlow once and runs one job at a time. The pool
-keeps the queues (FIFO per lane, in the server's memory, exactly as JobPool) and one monitor thread per actor,
+keeps the queues (fair turns per lane, in the server's memory, exactly as JobPool) and one monitor thread per actor,
 which hands it a job and polls `actor.poll(job_id, since)` every `poll_interval` seconds for the job's events.
 Polling (rather than a ray.util.queue.Queue, itself an actor) costs one small call per running job and stays
 correct when the actor dies: the poll fails like the job does. The actor is threaded (max_concurrency > 1), so
@@ -45,6 +45,7 @@ from rnncore.events import TrainEvent
 from rnncore.jobs.job import CANCELLED, DONE, FAILED, Job
 from rnncore.jobs.pool import WARM_UP
 from rnncore.jobs.queues import LaneQueues
+from rnncore.jobs.turns import OwnerLimits
 from rnncore.jobs.worker_main import resolve
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -283,11 +284,13 @@ class RayJobPool(LaneQueues):
         cpus_per_worker: float = 1.0,
         poll_interval: float = 0.2,
         py_modules: Iterable[str] = (),
+        owner_limits: dict[str, OwnerLimits] | None = None,
     ):
         """`address`: "auto" (this machine is part of a cluster), "HOST:6379", "ray://HOST:10001", or "local"
         (start a one-machine cluster inside this process with `num_cpus` logical CPUs: tests, benchmarks).
-        `py_modules`: further top-level packages of this project that tasks import (tests ship "tests")."""
-        super().__init__(lanes)
+        `py_modules`: further top-level packages of this project that tasks import (tests ship "tests").
+        `owner_limits`: each owner's running and waiting jobs per lane (rnncore/jobs/turns.py)."""
+        super().__init__(lanes, owner_limits)
         if address == "local" and num_cpus is None:  # room for every actor, as JobPool starts every process
             num_cpus = max(os.cpu_count() or 1, math.ceil(sum(self.sizes.values()) * cpus_per_worker))
         connect(address, num_cpus=num_cpus, py_modules=("rnncore", *py_modules))
