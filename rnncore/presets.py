@@ -31,6 +31,7 @@ QUICK: dict[str, Any] = dict(
     seed=0,
     patience=2,
     clipnorm=0.0,
+    language_model="",
 )
 
 # The seed notebook's recipe: Embedding(10000, 32) + SimpleRNN(32), maxlen 500, rmsprop, batch 128,
@@ -64,8 +65,29 @@ BEST: dict[str, Any] = dict(
     seed=1,
 )
 
+# Transfer learning by doing it: an LSTM whose Embedding and LSTM start from the shipped word language model
+# (pretrained on IMDB's training + unlabelled text, `train lm`), fine-tuned on 5,000 reviews; the next recipe is the
+# same network from random numbers, so the experiment board shows what the pretraining gave.
+LANGUAGE_MODEL_START: dict[str, Any] = dict(
+    QUICK,
+    cell="lstm",
+    units=256,
+    embed_dim=128,
+    vocab_size=20_000,
+    maxlen=200,
+    limit=5_000,
+    learning_rate=0.001,
+    epochs=2,
+    patience=0,
+    seed=1,
+    language_model="imdb-lm",
+)
+LANGUAGE_MODEL_SCRATCH: dict[str, Any] = dict(LANGUAGE_MODEL_START, language_model="")
+
 PRESETS: dict[str, dict[str, Any]] = {
     "Quick ≈ 1 min (GRU 32, max pooling, 2 epochs)": QUICK,
     "Seed notebook: SimpleRNN 32, maxlen 500": SEED_NOTEBOOK,
     "Best: BiGRU 64, max pooling (slow)": BEST,
+    "Start from the pretrained language model (LSTM 256, 5,000 reviews)": LANGUAGE_MODEL_START,
+    "The same LSTM 256 from scratch (to compare)": LANGUAGE_MODEL_SCRATCH,
 }

@@ -129,3 +129,60 @@ def test_train_lm_from_the_command_line_saves_a_listed_language_model(tmp_path):
     ]
     bad = cli("train", "lm", "--units", "0")
     assert bad.returncode == 2 and bad.stderr.strip().splitlines()[-1].startswith("error: units must be")
+
+
+def _random_language_model(folder, vocab_size=60, embed_dim=8, units=12):
+    """A saved language model with random weights (what fine-tuning copies does not depend on training)."""
+    from rnncore.lm.runs import save_language_model
+
+    rng = np.random.default_rng(0)
+    shapes = {
+        "embedding": (vocab_size, embed_dim),
+        "lstm_kernel": (embed_dim, 4 * units),
+        "lstm_recurrent_kernel": (units, 4 * units),
+        "lstm_bias": (4 * units,),
+        "projection_kernel": (units, embed_dim),
+        "projection_bias": (embed_dim,),
+        "output_bias": (vocab_size,),
+    }
+    weights = {name: rng.normal(0, 0.3, shape).astype(np.float32) for name, shape in shapes.items()}
+    config = LanguageModelConfig(vocab_size=vocab_size, embed_dim=embed_dim, units=units, sampled=10)
+    words = tuple(f"w{i}" for i in range(vocab_size - 2))
+    return save_language_model(folder, config, weights, words, {"history": []}), weights
+
+
+def test_a_sentiment_model_starts_from_the_language_model_and_refuses_other_shapes(tmp_path):
+    from rnncore.config import RunConfig
+    from rnncore.training.model import build_model, start_from_language_model
+
+    folder, weights = _random_language_model(tmp_path / "lm")
+    config = RunConfig(cell="lstm", units=12, embed_dim=8, vocab_size=60, language_model=str(folder))
+    model = build_model(config, 60)
+    start_from_language_model(model, config, lambda event: None)
+    np.testing.assert_allclose(model.get_layer("embedding").get_weights()[0], weights["embedding"], atol=1e-3)
+    kernel, recurrent, bias = model.get_layer("lstm_1").get_weights()
+    np.testing.assert_allclose(recurrent, weights["lstm_recurrent_kernel"], atol=1e-3)  # stored as float16
+    wrong = config.with_changes(units=16)
+    with pytest.raises(RnncoreError, match=r"needs the same units \(12\)"):
+        start_from_language_model(build_model(wrong, 60), wrong, lambda event: None)
+    with pytest.raises(RnncoreError, match="No language model 'nowhere'"):
+        start_from_language_model(model, config.with_changes(language_model="nowhere"), lambda event: None)
+
+
+def test_the_train_page_offers_the_language_model_preset_only_with_a_language_model(tiny_store, monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    from rnncore.paths import REPO_ROOT
+
+    monkeypatch.setenv("RNNCORE_SHIPPED_DIR", str(tiny_store.root))
+    monkeypatch.setenv("RNNCORE_STORE_DIR", str(tmp_path / "class"))
+    train_page = str(REPO_ROOT / "pages" / "train.py")
+    preset = "Start from the pretrained language model (LSTM 256, 5,000 reviews)"
+    at = AppTest.from_file(train_page, default_timeout=90).run()
+    at.selectbox(key="tr_preset").set_value(preset).run()
+    assert not at.exception and at.selectbox(key="tr_language_model").value == ""  # none on this server
+    _random_language_model(tmp_path / "class" / "imdb-lm", vocab_size=20_000, embed_dim=128, units=256)
+    at.selectbox(key="tr_preset").set_value("Quick ≈ 1 min (GRU 32, max pooling, 2 epochs)").run()
+    at.selectbox(key="tr_preset").set_value(preset).run()
+    assert not at.exception and at.selectbox(key="tr_language_model").value == "imdb-lm"
+    assert at.session_state["tr_units"] == 256 and at.session_state["tr_cell"] == "lstm"

@@ -11,10 +11,10 @@ from rnncore.architecture import CELL_CLASS, count_parameters
 from rnncore.config import CELLS, EMBEDDING_INITS, OPTIMIZERS, POOLINGS, SIDES, RunConfig
 from rnncore.presets import PRESETS as RECIPES
 from rnncore.teach import estimate_seconds
-from ui.common import ClassroomLimits, jobs_at_once
+from ui.common import ClassroomLimits, jobs_at_once, model_choices
 
 IMDB_TRAIN_REVIEWS = 25_000
-RUN_NAMES = ("quick-gru32", "notebook-simplernn32", "best-bigru64")
+RUN_NAMES = ("quick-gru32", "notebook-simplernn32", "best-bigru64", "lm-lstm256", "scratch-lstm256")
 # The recipes live in rnncore.presets (the benchmarks use them too); the form adds a run name.
 PRESETS = {
     label: {**{k: v for k, v in recipe.items() if k != "task"}, "name": name}
@@ -77,6 +77,18 @@ def settings_form(limits: ClassroomLimits) -> tuple[str | None, dict]:
             key=_key("embedding_init"),
             help="Word vectors are counted once (about 30 s) in the 75,000 training + unlabelled reviews: words "
             "used in similar contexts start close together. Needs a vocabulary of at most 20,000.",
+        )
+        language_models = ["", *(choice.run.name for choice in model_choices("wordlm"))]
+        if st.session_state[_key("language_model")] not in language_models:
+            st.session_state[_key("language_model")] = ""  # that language model is not on this server
+        st.selectbox(
+            "Start from a pretrained language model",
+            language_models,
+            format_func=lambda name: name or "no (random start)",
+            key=_key("language_model"),
+            help="Transfer learning: the Embedding and LSTM start from a word language model pretrained on IMDB's "
+            "75,000 training + unlabelled reviews. Needs an LSTM of one layer, not bidirectional, with the language "
+            "model's vocabulary size, embedding dim and units (the preset sets them).",
         )
         st.markdown("**Data**")
         c = st.columns(4)
