@@ -13,6 +13,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def describe(config: dict) -> str:
     """Short architecture string, e.g. 'BiGRU 64, max-pool, emb 64'."""
+    if config["task"] == "wordlm":
+        return (
+            f"word language model: LSTM 1×{config['units']}, emb {config['embed_dim']} tied with the output, "
+            f"vocab {config['vocab_size']:,}, sampled softmax {config['sampled']:,}"
+        )
+    if config["task"] == "bagofwords":
+        return f"bag of words (order ignored): logistic regression on word presence, vocab {config['vocab_size']:,}"
     cell = {"simplernn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}[config["cell"]]
     direction = "Bi" if config["bidirectional"] else ""
     text = f"{direction}{cell} {config['layers']}×{config['units']}, emb {config['embed_dim']}"
@@ -24,7 +31,13 @@ def describe(config: dict) -> str:
         text += ", word-vector start"
     if config.get("embedding_dropout"):
         text += f", embedding dropout {config['embedding_dropout']}"
-    return text + (f", dropout {config['dropout']}" if config["dropout"] else "")
+    text += f", dropout {config['dropout']}" if config["dropout"] else ""
+    if config["task"] == "sentiment":
+        start = config.get("language_model")
+        text += f"; fine-tuned from the word language model `{Path(start).name}`" if start else "; no language model"
+    if config.get("counterfactuals"):
+        text += f"; counterfactual negations and contrasts {config['counterfactuals']}× the reviews"
+    return text
 
 
 def cards(models_dir: Path = ROOT / "models") -> str:
@@ -36,8 +49,12 @@ def cards(models_dir: Path = ROOT / "models") -> str:
     commands, listed = [], set()  # teachers shared by several models are listed once
     for info_path in sorted(models_dir.glob("*/run.json")):
         info = json.loads(info_path.read_text(encoding="utf-8"))
-        config, metrics = info["config"], info["metrics"]
-        if config["task"] == "sentiment":
+        config, metrics = info["config"], info.get("metrics", {})
+        if config["task"] == "wordlm":
+            result = f"held-out perplexity **{info['history'][-1]['heldout_perplexity']:.1f}**"
+        elif config["task"] == "bagofwords":
+            result = f"test accuracy **{metrics['accuracy']:.4f}** (n=25,000), loss {metrics['loss']:.3f}"
+        elif config["task"] == "sentiment":
             result = f"test accuracy **{metrics['accuracy']:.4f}** (n={metrics['n']:,}), loss {metrics['loss']:.3f}"
         else:
             stateful = metrics.get("val_loss_stateful")
@@ -47,7 +64,8 @@ def cards(models_dir: Path = ROOT / "models") -> str:
                 if stateful is not None
                 else f"held-out **{metrics['val_loss']:.3f} nats/char** ({metrics['val_bits_per_char']:.3f} bits)"
             )
-        epochs, minutes = str(len(info["history"])), info["train_seconds"] / 60
+        epochs = str(len(info["history"])) if config["task"] != "bagofwords" else "—"
+        minutes = info["train_seconds"] / 60
         stage = info.get("init_from")  # continued from an earlier run: count both stages
         if stage:
             epochs = f"{stage['epochs']} + {epochs}"
