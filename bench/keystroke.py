@@ -1,6 +1,6 @@
 """Benchmark: server CPU per keystroke. A real `streamlit run app.py` (training on, its worker processes warm)
 and one real headless Chromium typing a review into Predict's live box character by character; the box
-reruns the page 300 ms after the last key (st_keyup debounce in pages/predict.py), so a student who pauses
+reruns the page 300 ms after the last key (st_keyup debounce in ui/predict_review.py), so a student who pauses
 after each word causes one rerun per word.
 
 - reruns: the `rerun_script` messages the page sent over its websocket during the typing phase (counted

@@ -15,7 +15,7 @@ import time
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-KEYUP_SUFFIX = "_st_keyup_review_keyup_0"  # the Predict page's review box (pages/predict.py, generation 0)
+KEYUP_SUFFIX = "_st_keyup_review_keyup_0"  # the Predict page's review box (ui/predict_review.py, generation 0)
 OPEN_TIMEOUT = 60.0
 
 

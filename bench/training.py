@@ -11,6 +11,7 @@ from bench.common import Row, Section, Settings, ratio, times, verdict
 
 QUICK_MODE = dict(limit=3_000, epochs=1)  # --quick: a throughput check, not an accuracy measurement
 QUICK_MODE_TEST_REVIEWS = 2_000
+TARGET_LM_ACCURACY = 0.88  # the language-model preset: transfer learning should beat the Quick preset
 TARGET_ACCURACY = 0.85
 TARGET_SECONDS = 60.0
 
@@ -83,6 +84,42 @@ def grouped_vs_padded(reviews: int) -> dict:
     return {"reviews": len(data.x_train), **seconds}
 
 
+def language_model_rows(section: Section, settings: Settings, reduced: str) -> None:
+    """The Train page's transfer-learning preset (LSTM 256 from the shipped word language model) beside the
+    same network from random numbers, each measured like the Quick preset (skipped without imdb-lm)."""
+    from rnncore.errors import RnncoreError
+    from rnncore.presets import LANGUAGE_MODEL_SCRATCH, LANGUAGE_MODEL_START
+
+    try:
+        settings.log("training: language-model preset")
+        start = measure(LANGUAGE_MODEL_START, settings.quick)
+    except RnncoreError as error:  # no language model in this checkout
+        section.rows.append(Row("train: language-model preset", f"skipped: {error}", status="SKIP"))
+        return
+    settings.log("training: the same network from scratch")
+    scratch = measure(LANGUAGE_MODEL_SCRATCH, settings.quick)
+    section.details.update(language_model_preset=start, language_model_scratch=scratch)
+    section.rows.append(
+        Row(
+            "train: language-model preset vs the same LSTM from scratch",
+            f"acc {start['test_accuracy']:.3f}, {start['train_seconds']:.1f} s",
+            f"acc {scratch['test_accuracy']:.3f}, {scratch['train_seconds']:.1f} s",
+            f"{(start['test_accuracy'] - scratch['test_accuracy']) * 100:+.1f} points",
+            f"acc ≥ {TARGET_LM_ACCURACY} in ≤ {TARGET_SECONDS:g} s",
+            "SKIP"
+            if settings.quick
+            else verdict(start["test_accuracy"] >= TARGET_LM_ACCURACY and start["train_seconds"] <= TARGET_SECONDS),
+            reduced or "LSTM 256, embed 128, vocab 20,000, 5,000 reviews, maxlen 200, 2 epochs",
+        )
+    )
+    section.metrics.update(
+        language_model_preset_test_accuracy=start["test_accuracy"],
+        language_model_preset_train_seconds=start["train_seconds"],
+        language_model_scratch_test_accuracy=scratch["test_accuracy"],
+        language_model_scratch_train_seconds=scratch["train_seconds"],
+    )
+
+
 def run(settings: Settings) -> Section:
     """Quick preset vs seed recipe, side by side."""
     section = Section("training")
@@ -110,6 +147,7 @@ def run(settings: Settings) -> Section:
             reduced or f"full runs: {quick['epochs_run']} vs {seed['epochs_run']} epochs; preset from {source}",
         )
     )
+    language_model_rows(section, settings, reduced)
     epoch = grouped_vs_padded(1_000 if settings.quick else 5_000)
     section.details.update(grouped_vs_padded=epoch)
     section.rows.append(

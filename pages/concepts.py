@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.common import show_error
+from ui.common import guarded
 from ui.concepts_basics import architectures_section, one_step_section
 from ui.concepts_deeper import gates_section, gradients_section, padding_section
 from ui.concepts_order import order_section
@@ -21,11 +21,14 @@ SECTIONS = [
     ("6 · Why order matters", order_section),
 ]
 
-st.title("RNN concepts")
-st.caption("Each tab has a *try it* control: change it and everything on the tab is recomputed.")
-for tab, (_, section) in zip(st.tabs([name for name, _ in SECTIONS]), SECTIONS):
-    with tab:
-        try:
-            section()
-        except Exception as error:  # one broken section must not take the page (or a traceback) with it
-            show_error(error)
+
+def main() -> None:
+    """One tab per idea; each tab is its own error boundary, so one broken section leaves the others usable."""
+    st.title("RNN concepts")
+    st.caption("Each tab has a *try it* control: change it and everything on the tab is recomputed.")
+    for tab, (_, section) in zip(st.tabs([name for name, _ in SECTIONS]), SECTIONS):
+        with tab:
+            guarded(section)
+
+
+guarded(main)

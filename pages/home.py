@@ -1,16 +1,15 @@
 """Home page: what the playground is, what each page teaches, and which models are ready.
 
-It only reads run.json files, so it never imports TensorFlow: the first page a class opens stays instant."""
+It only reads run.json files, so it never imports TensorFlow: the first page a class opens stays instant.
+The model tables are built in ui/home_models.py."""
 
 from __future__ import annotations
 
-import math
-
-import pandas as pd
 import streamlit as st
 
 from rnncore.paths import data_dir
-from ui.common import ModelChoice, broken_runs, model_choices, show_error
+from ui.common import guarded
+from ui.home_models import render_models
 from ui.navigation import use_app_navigation
 
 use_app_navigation()  # first: a direct visit after a restart is served through app.py
@@ -44,60 +43,6 @@ PAGE_GUIDE = [
 ]
 
 
-def _metric_text(choice: ModelChoice) -> str:
-    """One short quality figure for the model table."""
-    metrics = choice.run.metrics
-    if choice.run.kind == "sentiment" and "accuracy" in metrics:
-        return f"{metrics['accuracy']:.1%} test accuracy"
-    if choice.run.kind == "chars" and "val_loss" in metrics:
-        return f"{metrics.get('val_loss_stateful', metrics['val_loss']) / math.log(2):.2f} bits per character"
-    return "—"
-
-
-def _model_table(choices: list[ModelChoice]) -> pd.DataFrame:
-    """Name, where it comes from, cell type and quality of each ready model."""
-    rows = []
-    for choice in choices:
-        config = choice.run.info.get("config", {})
-        cell = str(config.get("cell", "?")).upper()
-        if config.get("bidirectional"):
-            cell = f"bidirectional {cell}"
-        rows.append(
-            {
-                "model": choice.run.name,
-                "from": "shipped with the app" if choice.source == "shipped" else "trained by the class",
-                "cell": f"{cell}, {config.get('units', '?')} units",
-                "quality": _metric_text(choice),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def render_models() -> None:
-    """The ready (and broken) models of both kinds."""
-    st.header("Models ready to use")
-    for kind, title, page in (
-        ("sentiment", "Sentiment (review → positive / negative)", "Predict"),
-        ("chars", "Characters (text generation)", "Generate"),
-    ):
-        st.subheader(title)
-        choices = model_choices(kind)
-        if choices:
-            st.dataframe(_model_table(choices), hide_index=True)
-            st.caption(f"Use them on the **{page}** page.")
-        else:
-            st.info(
-                f"No {kind} model yet — train one on the **{'Train' if kind == 'sentiment' else 'Generate'}** "
-                "page. Pretrained models normally ship in `models/`.",
-                icon="ℹ️",
-            )
-    broken = broken_runs()
-    if broken:
-        with st.expander(f"{len(broken)} model folder(s) could not be used"):
-            for source, run in broken:
-                st.markdown(f"- `{run.name}` ({source}): {run.error}")
-
-
 def render_offline_note() -> None:
     """Where training data comes from, and how to run without internet."""
     folder = data_dir()
@@ -128,7 +73,4 @@ def main() -> None:
     render_offline_note()
 
 
-try:
-    main()
-except Exception as error:  # no traceback ever reaches a student
-    show_error(error)
+guarded(main)

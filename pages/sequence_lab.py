@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.common import classroom_limits, job_pool, session_jobs, show_error
+from ui.common import classroom_limits, guarded, job_pool, session_jobs
 from ui.lab import JOB_KEY, measured_table, monitor, results, settings, submit
 from ui.navigation import use_app_navigation
 
 use_app_navigation()  # first: a direct visit after a restart is served through app.py
-
-st.title("Sequence Lab")
-st.markdown(
-    "Pick a task, how long its sequences are and which cells to compare, then press **Train**: small networks "
-    "learn in seconds while you watch. Longer sequences are harder — that is where the cells differ."
-)
 
 
 def run_part() -> None:
@@ -36,8 +30,15 @@ def run_part() -> None:
         monitor(job.id)
 
 
-try:
-    run_part()
-except Exception as error:  # never a traceback in front of a student
-    show_error(error)
-measured_table()
+def main() -> None:
+    """The run part, then the table of measured results (shown even when the run part fails)."""
+    st.title("Sequence Lab")
+    st.markdown(
+        "Pick a task, how long its sequences are and which cells to compare, then press **Train**: small networks "
+        "learn in seconds while you watch. Longer sequences are harder — that is where the cells differ."
+    )
+    guarded(run_part)
+    measured_table()
+
+
+guarded(main)

@@ -1,5 +1,6 @@
 """Train: an IMDB sentiment model with the student's settings, watched live, then compared on the
-experiment board. Settings live in train_form, monitoring and results in train_results."""
+experiment board. Settings live in ui/train_form.py, the current job (live or finished) and the board in
+ui/train_results.py."""
 
 from __future__ import annotations
 
@@ -7,18 +8,10 @@ import streamlit as st
 
 from rnncore.jobs import JobRefused
 from rnncore.jobs.bounds import check_job
-from ui.common import (
-    classroom_limits,
-    job_bounds,
-    job_pool,
-    jobs_at_once,
-    session_jobs,
-    show_error,
-    submit_training,
-)
+from ui.common import classroom_limits, guarded, job_bounds, jobs_at_once, show_error, submit_training
 from ui.navigation import use_app_navigation
 from ui.train_form import build_config, run_name, settings_form, show_estimate
-from ui.train_results import experiment_board, job_summary, monitor, show_results
+from ui.train_results import current_job, experiment_board
 
 use_app_navigation()  # first: a direct visit after a restart is served through app.py
 
@@ -73,40 +66,19 @@ def _jobs(count: int) -> str:
     return "one job" if count == 1 else f"{count} jobs"
 
 
-def job_part() -> None:
-    """The current job (live monitor or results) and this session's other jobs."""
-    mine, job_id = session_jobs("train", "tr_job_id", task="sentiment")  # not Generate's char jobs
-    if len(mine) > 1:
-        with st.expander(f"Your jobs on this server ({len(mine)})"):
-            st.dataframe([job_summary(job) for job in reversed(mine)], hide_index=True, width="stretch")
-            ids = [job.id for job in reversed(mine)]
-            chosen = st.selectbox("Show job", ids, index=ids.index(job_id) if job_id in ids else 0, key="tr_show")
-            if chosen != job_id:
-                job_id = st.session_state["tr_job_id"] = chosen
-    job = job_pool().get(job_id) if job_id is not None else None
-    if job is None:
-        return
-    st.subheader(f"Run: {job.label}")
-    if job.finished_flag:
-        show_results(job)
-    else:
-        monitor(job.id)
+def main() -> None:
+    """Settings and submission, the current job, then the experiment board; each fails on its own."""
+    st.title("Train a sentiment model")
+    st.markdown(
+        "Train a recurrent network on IMDB movie reviews (positive / negative). Pick a preset or change any "
+        f"setting, check the size and time, then start. Jobs run in the background, {jobs_at_once()}: you can "
+        "leave this page and come back."
+    )
+    guarded(settings_part)
+    guarded(current_job)
+    st.header("Experiment board")
+    st.caption("Every sentiment run trained on this server. Compare settings against test accuracy.")
+    guarded(experiment_board)
 
 
-st.title("Train a sentiment model")
-st.markdown(
-    "Train a recurrent network on IMDB movie reviews (positive / negative). Pick a preset or change any "
-    f"setting, check the size and time, then start. Jobs run in the background, {jobs_at_once()}: you can "
-    "leave this page and come back."
-)
-for part in (settings_part, job_part):
-    try:
-        part()
-    except Exception as error:  # never a traceback in front of a student
-        show_error(error)
-st.header("Experiment board")
-st.caption("Every sentiment run trained on this server. Compare settings against test accuracy.")
-try:
-    experiment_board()
-except Exception as error:
-    show_error(error)
+guarded(main)

@@ -1,9 +1,11 @@
 """Shared pieces of the Streamlit pages: model listing and cached loading, the shared training worker,
-classroom limits, and friendly error display. Everything heavy lives in rnncore; this is UI glue."""
+classroom limits, and friendly error display (show_error, and guarded: the one error boundary every page and
+every independent section uses). Everything heavy lives in rnncore; this is UI glue."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -233,6 +235,16 @@ def show_error(error: Exception) -> None:
         st.error(str(error), icon="⚠️")
     else:
         st.error(f"Something went wrong ({type(error).__name__}). Your work on this page is kept; try again.", icon="⚠️")
+
+
+def guarded(render: Callable[[], object]) -> None:
+    """Run a page, or a part of one that must fail on its own, as an error boundary: an exception shows
+    show_error's message where the part stopped, and what it drew before stays. st.rerun and st.stop raise
+    BaseException, not Exception, so they still pass through."""
+    try:
+        render()
+    except Exception as error:  # no traceback ever reaches a student
+        show_error(error)
 
 
 def no_model_message(kind: str) -> None:

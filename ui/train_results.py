@@ -1,5 +1,5 @@
-"""Train page, after submitting: live job monitor (a polling fragment), results of a finished job, and
-the experiment board of every run on this server."""
+"""Train page, after submitting: the student's current job (live monitor, a polling fragment, or results of
+a finished job) and their other jobs, and the experiment board of every run on this server."""
 
 from __future__ import annotations
 
@@ -14,9 +14,29 @@ from plotly.subplots import make_subplots
 from rnncore.paths import class_models_dir
 from rnncore.store import INFO_FILE, MODEL_FILE, ModelStore
 from rnncore.teach import keras_code
-from ui.common import job_pool, jobs_at_once, show_error
+from ui.common import job_pool, jobs_at_once, session_jobs, show_error
 
 MAX_REVIEW_CHARS = 600
+
+
+def current_job() -> None:
+    """The current job (live monitor or results) and this session's other jobs."""
+    mine, job_id = session_jobs("train", "tr_job_id", task="sentiment")  # not Generate's char jobs
+    if len(mine) > 1:
+        with st.expander(f"Your jobs on this server ({len(mine)})"):
+            st.dataframe([job_summary(job) for job in reversed(mine)], hide_index=True, width="stretch")
+            ids = [job.id for job in reversed(mine)]
+            chosen = st.selectbox("Show job", ids, index=ids.index(job_id) if job_id in ids else 0, key="tr_show")
+            if chosen != job_id:
+                job_id = st.session_state["tr_job_id"] = chosen
+    job = job_pool().get(job_id) if job_id is not None else None
+    if job is None:
+        return
+    st.subheader(f"Run: {job.label}")
+    if job.finished_flag:
+        show_results(job)
+    else:
+        monitor(job.id)
 
 
 def curves_figure(job) -> go.Figure:

@@ -113,7 +113,8 @@ def counterfactual_sentences(
     """About `count` short training examples: negation pairs (original and edit) for up to 3/4 of them, "A but B"
     contrasts for the rest. Only sentences whose own verdict (from the lexicon) matches their review's label are
     used, so every label is what the edit made it. The pairs are balanced so that a negator is as often in a
-    positive example as in a negative one: otherwise "not" itself becomes a sentiment word. Reproducible."""
+    positive example as in a negative one (otherwise "not" itself becomes a sentiment word); where a kind of
+    edit has fewer sentences than wanted, its pairs repeat. Reproducible for a seed."""
     if count < 0:
         raise ValueError(f"count must be at least 0; got {count}")
     token_lists = [tokenize(text) for text in texts]
@@ -142,9 +143,12 @@ def counterfactual_sentences(
     out_labels: list[int] = []
     per_bucket = count * 3 // 32  # pairs per bucket: four buckets of two examples each make 3/4 of them
     for inserted in (True, False):
-        size = min(per_bucket, *(len(buckets.get((inserted, label), [])) for label in (0, 1)))
-        for label in (0, 1):
-            for original, edited in buckets.get((inserted, label), [])[:size]:
+        sides = [buckets.get((inserted, label), []) for label in (0, 1)]
+        if not all(sides):
+            continue
+        for index in range(per_bucket):  # a small bucket repeats its pairs, so both labels get as many
+            for label, side in enumerate(sides):
+                original, edited = side[index % len(side)]
                 out_texts += [" ".join(original), " ".join(edited)]
                 out_labels += [1 - label, label]
     for _ in range(max(0, min(count - len(out_texts), count // 4))):  # contrasts: at most a quarter
