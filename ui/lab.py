@@ -18,6 +18,7 @@ from rnncore.lab.config import LAB_CELLS, LAB_TASKS, LabConfig
 from rnncore.lab.results import LabResult
 from rnncore.lab.tasks import TASKS
 from ui.common import job_pool, session_owner
+from ui.lesson_links import LinkField, choice, control, link_box, open_link, update_link, whole
 
 COLOURS = {"simplernn": "#1f77b4", "lstm": "#d62728", "gru": "#2ca02c"}
 UNITS = (4, 8, 16, 32, 64)
@@ -26,31 +27,76 @@ MEASURED_TABLE = Path(__file__).resolve().parents[1] / "docs" / "lab_table.md"
 JOB_KEY = "lab_job_id"
 
 
+def _length_key() -> str:
+    return f"lab_length_{st.session_state.get('lab_task', LAB_TASKS[0])}"  # one slider per task: ranges differ
+
+
+def _length(text: str) -> int:
+    task = TASKS[st.session_state.get("lab_task", LAB_TASKS[0])]
+    return whole(task.min_length, task.max_length)(text)
+
+
+def _cells(text: str) -> list[str]:
+    cells = [cell for cell in text.split(",") if cell]
+    if not 1 <= len(cells) <= 3 or len(set(cells)) != len(cells) or not set(cells) <= set(LAB_CELLS):
+        raise ValueError(f"one to three of {', '.join(LAB_CELLS)}, separated by commas")
+    return cells
+
+
+# The lesson link of this page: ?task=adding&length=50&cells=lstm,gru&units=16&lr=0.01&seed=1 (&lock=task,length)
+LINK = [
+    LinkField("task", "lab_task", choice(LAB_TASKS)),
+    LinkField("length", _length_key, _length),
+    LinkField("cells", "lab_cells", _cells, ",".join),
+    LinkField("units", "lab_units", lambda text: choice(UNITS)(int(text))),
+    LinkField("lr", "lab_lr", lambda text: choice(LEARNING_RATES)(float(text))),
+    LinkField("seed", "lab_seed", whole(0, 9999)),
+]
+TASK, LENGTH, CELLS, UNITS_FIELD, RATE, SEED = LINK
+
+
 def settings() -> LabConfig | None:
-    """The task and model settings; returns the config when Train was pressed (None otherwise)."""
+    """The task and model settings, set from a lesson link when the page was opened with one; returns the
+    config when Train was pressed (None otherwise)."""
+    for note in open_link("lab", LINK):
+        st.caption(f"⚠️ {note}")
     names = list(LAB_TASKS)
-    task_name = st.selectbox("Task", names, format_func=lambda name: TASKS[name].title, key="lab_task")
+    task_name = control(
+        TASK, lambda: st.selectbox("Task", names, format_func=lambda name: TASKS[name].title, key="lab_task")
+    )
+    st.session_state.setdefault("lab_task", task_name)  # a locked task still decides which length slider
     task = TASKS[task_name]
     st.info(f"**{task.shape}** · scored by {task.metric_name} against *{task.baseline_name}*.\n\n{task.look_for}")
     columns = st.columns([2, 3, 1, 1, 1])
-    length = columns[0].slider(
-        "Sequence length (difficulty)",
-        task.min_length,
-        task.max_length,
-        task.default_length,
-        key=f"lab_length_{task_name}",  # one slider per task: the ranges differ
+    length = control(
+        LENGTH,
+        lambda: columns[0].slider(
+            "Sequence length (difficulty)",
+            task.min_length,
+            task.max_length,
+            task.default_length,
+            key=_length_key(),
+        ),
     )
-    cells = columns[1].multiselect(
-        "Cells to compare",
-        LAB_CELLS,
-        default=list(LAB_CELLS),
-        format_func=CELL_CLASS.get,
-        max_selections=3,
-        key="lab_cells",
+    cells = control(
+        CELLS,
+        lambda: columns[1].multiselect(
+            "Cells to compare",
+            LAB_CELLS,
+            default=list(LAB_CELLS),
+            format_func=CELL_CLASS.get,
+            max_selections=3,
+            key="lab_cells",
+        ),
     )
-    units = columns[2].select_slider("Units", UNITS, 16, key="lab_units")
-    learning_rate = columns[3].select_slider("Learning rate", LEARNING_RATES, 0.01, key="lab_lr")
-    seed = columns[4].number_input("Seed", 0, 9999, 0, key="lab_seed", help="Same seed, same data and start.")
+    units = control(UNITS_FIELD, lambda: columns[2].select_slider("Units", UNITS, 16, key="lab_units"))
+    learning_rate = control(RATE, lambda: columns[3].select_slider("Learning rate", LEARNING_RATES, 0.01, key="lab_lr"))
+    seed = control(
+        SEED,
+        lambda: columns[4].number_input("Seed", 0, 9999, 0, key="lab_seed", help="Same seed, same data and start."),
+    )
+    update_link(LINK)
+    link_box(LINK)
     if not st.button("Train", type="primary", key="lab_train", disabled=not cells):
         if not cells:
             st.caption("Pick at least one cell.")
