@@ -11,8 +11,10 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.common import guarded, model_choices, no_model_message
+from ui.lesson_links import open_link
 from ui.navigation import use_app_navigation
 from ui.predict_batch import MAX_BATCH_ROWS, parse_batch_csv, render_batch
+from ui.predict_link import predict_link
 from ui.predict_live import live_section
 from ui.predict_review import init_review, review_controls
 
@@ -62,6 +64,8 @@ def main() -> None:
     if not choices:
         no_model_message("sentiment")
         return
+    for note in open_link("predict", predict_link(choices)):  # a lesson link sets the model and the review
+        st.caption(f"⚠️ {note}")
     init_review(EXAMPLES["hate it → wonderful"])
     labels = [choice.label for choice in choices]
     label = st.selectbox(

@@ -56,3 +56,19 @@ def test_changing_a_widget_rewrites_the_url():
     at = opened()
     at.select_slider(key="lab_units").set_value(64).run()
     assert at.query_params["units"] == "64" and at.query_params["task"] == "memory"
+
+
+def test_a_predict_link_opens_the_model_and_the_review(tiny_store, monkeypatch, tmp_path):
+    monkeypatch.setenv("RNNCORE_SHIPPED_DIR", str(tiny_store.root))
+    monkeypatch.setenv("RNNCORE_STORE_DIR", str(tmp_path / "class"))
+    page = str(Path(__file__).resolve().parent.parent / "pages" / "predict.py")
+    at = AppTest.from_file(page, default_timeout=90)
+    at.query_params.update(model="tiny-sentiment", text="not bad at all")
+    at.run()
+    assert not at.exception and at.session_state["review_text"] == "not bad at all"
+    assert at.selectbox(key="predict_model").value == "tiny-sentiment (shipped)"
+    assert "?model=tiny-sentiment&text=not+bad+at+all" in at.code[0].value
+    at = AppTest.from_file(page, default_timeout=90)
+    at.query_params.update(model="no-such-model")
+    at.run()
+    assert not at.exception and "`model=no-such-model` was not used" in notes(at)

@@ -8,9 +8,11 @@ import streamlit as st
 from rnncore.inference.predict import MAX_REVIEW_CHARS
 from rnncore.inference.short_reviews import example_lesson
 from ui.common import ModelChoice, guarded, load_predictor
+from ui.lesson_links import link_box, update_link
 from ui.order_compare import render_order_comparison
 from ui.predict_compare import render_comparison
 from ui.predict_figures import attribution_html, gauge_figure, heatmap_figure, tokens_html, trajectory_figure
+from ui.predict_link import predict_link
 from ui.predict_review import review_input
 
 MAX_HEATMAP_WORDS = 300
@@ -29,6 +31,9 @@ def live_section(choice: ModelChoice, choices: list[ModelChoice], long_mode: boo
         return
     # Its own boundary: a keystroke reruns only this fragment, so the page's boundary is not around it then.
     guarded(lambda: render_views(choice, choices, text))
+    fields = predict_link(choices)
+    update_link(fields)  # the address bar always links to this model and review
+    link_box(fields)
 
 
 def render_views(choice: ModelChoice, choices: list[ModelChoice], text: str) -> None:
