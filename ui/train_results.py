@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
+from rnncore.notebooks import notebook_bytes
 from rnncore.paths import class_models_dir
 from rnncore.store import INFO_FILE, MODEL_FILE, ModelStore
 from rnncore.teach import keras_code
@@ -156,7 +157,15 @@ def show_results(job) -> None:
                 st.text(text[:MAX_REVIEW_CHARS] + (" …" if len(text) > MAX_REVIEW_CHARS else ""))
     if job.saved is not None:
         st.success(f"Saved as **{job.saved.name}** — use it on the Predict and Concepts pages.")
-        c = st.columns(2)
+        c = st.columns(3)
+        c[2].download_button(
+            "Download as a notebook",
+            notebook_bytes(job.saved.name, job.saved.info),
+            f"{job.saved.name}.ipynb",
+            "application/x-ipynb+json",
+            key=f"dl_{job.id}_notebook",
+            help="A Jupyter notebook with this run's settings and results, and code that trains the same network",
+        )
         for col, file_name, mime in ((c[0], MODEL_FILE, "application/zip"), (c[1], INFO_FILE, "application/json")):
             path = job.saved.path / file_name
             if path.is_file():
