@@ -1,6 +1,6 @@
-"""Command-line interface: `python -m rnncore {train,evaluate,predict,generate,export,lab,models,data} …`.
+"""Command-line interface: `python -m rnncore {train,evaluate,predict,generate,export,lab,seq2seq,models,data} …`.
 
-Human progress goes to stderr; for train/evaluate/predict/lab/models the last line of stdout is one JSON
+Human progress goes to stderr; for train/evaluate/predict/lab/seq2seq/models the last line of stdout is one JSON
 object. Bad input exits with status 2 and a one-line message, never a traceback.
 """
 
@@ -23,6 +23,7 @@ from rnncore.events import TrainEvent
 from rnncore.lab.config import LAB_CELLS, LAB_TASKS, LabConfig
 from rnncore.lm import command as lm_command
 from rnncore.paths import class_models_dir, shipped_models_dir
+from rnncore.seq2seq import command as seq2seq_command
 from rnncore.store import ModelStore, RunInfo, safe_name
 from rnncore.training.teachers import check_same_split, recorded_teachers
 
@@ -144,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--learning-rate", type=float, default=0.01)
     lab.add_argument("--budget", type=float, default=15.0, help="time budget in seconds (at most 300)")
     lab.add_argument("--seed", type=int, default=0)
+
+    seq2seq_command.add_parser(commands)
 
     commands.add_parser("models", help="list saved models")
     data = commands.add_parser("data", help="make sure a dataset is present")
@@ -536,6 +539,7 @@ COMMANDS = {
     "generate": cmd_generate,
     "export": cmd_export,
     "lab": cmd_lab,
+    "seq2seq": lambda args: seq2seq_command.run(args, _stop_requests(0), _emit),
     "models": cmd_models,
     "data": cmd_data,
 }

@@ -42,9 +42,12 @@ def check_settings(instance: Any) -> None:
             raise ValueError(f"{item.name} must be from {low:g} to {high:g}; got {value!r}")
 
 
-def add_flags(parser: argparse.ArgumentParser, cls: type) -> None:
-    """One `--flag-name` per setting, with its type, default and help (limits appended)."""
+def add_flags(parser: argparse.ArgumentParser, cls: type, skip: tuple[str, ...] = ()) -> None:
+    """One `--flag-name` per setting, with its type, default and help (limits appended); the settings named in
+    `skip` are left to the caller (a positional argument, say)."""
     for item in described(cls):
+        if item.name in skip:
+            continue
         meta, flag = item.metadata, "--" + item.name.replace("_", "-")
         limits = f" [{meta['low']:g}–{meta['high']:g}]" if meta["low"] is not None else ""
         help_text = f"{meta['help']}{limits} (default {item.default})"
