@@ -8,7 +8,15 @@ import streamlit as st
 
 from rnncore.jobs import JobRefused
 from rnncore.jobs.bounds import check_job
-from ui.common import classroom_limits, guarded, job_bounds, jobs_at_once, show_error, submit_training
+from ui.common import (
+    classroom_limits,
+    guarded,
+    job_bounds,
+    jobs_at_once,
+    paused_notice,
+    show_error,
+    submit_training,
+)
 from ui.navigation import use_app_navigation
 from ui.train_form import build_config, run_name, settings_form, show_estimate
 from ui.train_results import current_job, experiment_board
@@ -27,6 +35,7 @@ def settings_part() -> None:
             icon="ℹ️",
         )
         return
+    paused_notice()  # the form stays usable, so students can prepare their settings meanwhile
     st.caption(
         f"Classroom limits: at most {limits.max_epochs} epochs, {limits.max_train_reviews:,} training reviews, "
         f"{limits.max_parameters:,} parameters and an estimated {limits.max_job_minutes} min per job; a job still "

@@ -191,6 +191,22 @@ class ModelStore:
                 continue
         raise RnncoreError(f"Too many runs called {base!r}")
 
+    def rename(self, name: str, new_name: str) -> RunInfo:
+        """Give a run a new (sanitised) name; refuses a name another run already has. Returns the renamed run."""
+        run = self.get(name)
+        if not _UNSAFE.sub("", new_name.strip().lower()).strip("-_"):
+            raise RnncoreError("Type a new name (letters or digits) first")
+        target = self.root / safe_name(new_name)
+        if target == run.path:
+            return run
+        if target.exists():
+            raise RnncoreError(f"There is already a model called {target.name!r}; pick another name")
+        try:  # one rename: the run is listed under its old name or its new one, never half-moved
+            os.rename(run.path, target)
+        except OSError as error:  # e.g. a run of that name appeared meanwhile (rename onto a non-empty folder)
+            raise RnncoreError(f"Could not rename {run.name!r} ({error.strerror or error})") from error
+        return self._describe(target)
+
     def delete(self, name: str) -> None:
         """Remove a run (renamed away first, so it vanishes from listings at once)."""
         run = self.get(name)

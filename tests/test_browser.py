@@ -29,6 +29,8 @@ PAGES = {
     "train": "/train",
     "predict": "/predict",
     "generate": "/generate",
+    "translate": "/translate",
+    "teacher": "/teacher",
 }
 LONG_WAIT = 60_000  # ms; the first TensorFlow import on a busy 2-core box takes a while
 EXCEPTION = '[data-testid="stException"]'
@@ -79,6 +81,7 @@ def app_url(isolated_environment, shipped_dir) -> str:
     extra = {
         "RNNCORE_SHIPPED_DIR": str(shipped_dir),
         "RNNCORE_MAX_EPOCHS": "500",  # lets the Stop test start a job that would otherwise run for minutes
+        "RNNCORE_MAX_JOB_MINUTES": "100000",  # … which the time cap would otherwise refuse before it starts
         "TF_CPP_MIN_LOG_LEVEL": "3",
     }
     with streamlit_server(extra) as url:

@@ -488,3 +488,20 @@ def test_pages_list_a_store_with_a_numeric_created_without_breaking(page, tmp_pa
     at = AppTest.from_file(str(REPO / "pages" / page), default_timeout=60).run()
     assert not at.exception, [e.value for e in at.exception]
     assert not [e for e in at.error if "Something went wrong" in e.value]
+
+
+def test_rename(store, result):
+    save_run(store, result, "first")
+    save_run(store, result, "second")
+    renamed = store.rename("first", "Best Model!")
+    assert renamed.name == "best-model" and renamed.error is None
+    assert sorted(run.name for run in store.list_runs()) == ["best-model", "second"]
+    assert load_keras_run(store.get("best-model")).model is not None
+    with pytest.raises(RnncoreError, match="already a model called 'second'"):
+        store.rename("best-model", "second")  # an existing name is refused, nothing moves
+    with pytest.raises(RnncoreError, match="Type a new name"):
+        store.rename("best-model", " !! ")
+    with pytest.raises(RnncoreError, match="No model"):
+        store.rename("first", "third")
+    assert store.rename("second", "second").name == "second"  # its own name: nothing to do
+    assert sorted(run.name for run in store.list_runs()) == ["best-model", "second"]

@@ -17,7 +17,7 @@ from rnncore.errors import ModelLoadError, RnncoreError
 from rnncore.inference.predict import Predictor
 from rnncore.inference.runs import NetworkRun, load_network_run
 from rnncore.inference.sample import CharSampler
-from rnncore.jobs import DONE, Job, JobPool, OwnerLimits
+from rnncore.jobs import DONE, Job, JobPool, JobRefused, OwnerLimits
 from rnncore.jobs.bounds import JobBounds, check_job, time_limit
 from rnncore.jobs.factory import make_pool
 from rnncore.jobs.requests import EXPORT_TASK, TRAIN_TASK, TrainingRequest
@@ -144,10 +144,48 @@ def warm_workers() -> None:
         job_pool()
 
 
+PAUSED_NOTICE = (
+    "The teacher has paused training for the class. Jobs already running carry on; new ones can be started "
+    "again once the teacher resumes training. The other pages work as usual."
+)
+
+
+@dataclass
+class ClassSwitches:
+    """What the teacher switched for the whole class on the Teacher page (process-wide, until a restart)."""
+
+    training_paused: bool = False
+
+
+@st.cache_resource
+def class_switches() -> ClassSwitches:
+    """The one ClassSwitches of this server process (every session sees the same)."""
+    return ClassSwitches()
+
+
+def training_paused() -> bool:
+    """Whether the teacher paused training (new jobs are refused; running ones continue)."""
+    return class_switches().training_paused
+
+
+def set_training_paused(paused: bool) -> None:
+    """Pause (True) or resume (False) training for the whole class."""
+    class_switches().training_paused = paused
+
+
+def paused_notice() -> None:
+    """Tell the student that training is paused, when it is."""
+    if training_paused():
+        st.warning(PAUSED_NOTICE, icon="⏸️")
+
+
 def submit_training(config: RunConfig, label: str, save_name: str, data: Any = None) -> Job:
     """Queue a training job for this student; the model is saved into the class store when it finishes.
-    Raises JobRefused (nothing queued) for a job over the classroom caps or a student with a job waiting; the
-    job is stopped at its time limit (twice its estimate, at most RNNCORE_MAX_JOB_MINUTES)."""
+    Raises JobRefused (nothing queued) while the teacher has paused training, for a job over the classroom
+    caps or a student with a job waiting; the job is stopped at its time limit (twice its estimate, at most
+    RNNCORE_MAX_JOB_MINUTES)."""
+    if training_paused():
+        raise JobRefused(PAUSED_NOTICE)
     bounds = job_bounds()
     alphabet = getattr(getattr(data, "vocabulary", None), "size", None)  # a student's own text, prepared here
     limit = time_limit(check_job(config, bounds, alphabet), bounds)

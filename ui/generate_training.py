@@ -7,7 +7,7 @@ import math
 
 import streamlit as st
 
-from ui.common import classroom_limits, guarded, job_pool, submit_training
+from ui.common import classroom_limits, guarded, job_pool, paused_notice, submit_training
 
 MAX_NAME_CHARS = 60  # store names are cut to 60 characters anyway (rnncore.store.safe_name)
 
@@ -120,6 +120,7 @@ def render_training(max_pasted_chars: int) -> None:
             icon="🔒",
         )
         return
+    paused_notice()
     job_id = st.session_state.get("generate_job")
     job = job_pool().get(job_id) if job_id else None
     if job is not None and not job.finished_flag:

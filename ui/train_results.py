@@ -215,7 +215,9 @@ def board_runs() -> list[tuple[dict, list]]:
         )
     for job in job_pool().jobs(lane="train"):
         result = job.result
-        if job.saved is None and result is not None and result.history and job.config.task == "sentiment":
+        # getattr: a job of this lane need not be a training job with a history (a stand-in task, say)
+        history = getattr(result, "history", None)
+        if job.saved is None and history and getattr(job.config, "task", None) == "sentiment":
             runs.append(
                 (
                     _row(

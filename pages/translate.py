@@ -1,0 +1,36 @@
+"""Translate: an encoder–decoder learns to rewrite dates, reverse sequences or turn number words into digits in
+seconds, with and without attention, and shows where it looks while it writes."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.common import classroom_limits, guarded
+from ui.navigation import use_app_navigation
+from ui.translate import monitor, my_jobs, results, settings, submit
+
+use_app_navigation()  # first: a direct visit after a restart is served through app.py
+
+
+def main() -> None:
+    """Settings and Train; the live curves while the runs go; then the student's own input."""
+    st.title("Translate: sequence to sequence, with attention")
+    st.markdown(
+        "An **encoder** RNN reads the input one character at a time; a **decoder** RNN writes the output one "
+        "character at a time. With **attention**, each output step looks back at all the encoder's states and "
+        "weighs them; without it, everything must pass through one state vector. Train both and compare."
+    )
+    if not classroom_limits().training_enabled:
+        st.info("Training is switched off on this server by the teacher (RNNCORE_TRAINING=off).", icon="ℹ️")
+        return
+    configs = settings()
+    if configs:
+        submit(configs)
+    jobs = my_jobs()
+    if jobs and not all(job.finished_flag for job in jobs):
+        monitor()
+    elif jobs:
+        results(jobs)
+
+
+guarded(main)

@@ -1,0 +1,217 @@
+"""Translate, the pieces: settings, the live curves of one or two runs (attention on / off), and what a trained
+encoder–decoder does with the student's own input (greedy or beam search, per-step probabilities, attention map).
+
+A run is a job in the pool's lab lane; the worker trains with TensorFlow and returns the weights, and the server
+decodes with the NumPy mirror (rnncore.seq2seq.inference)."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from rnncore.architecture import CELL_CLASS
+from rnncore.jobs.job import Job
+from rnncore.seq2seq.config import SEQ2SEQ_CELLS, Seq2seqConfig
+from rnncore.seq2seq.inference import Translation
+from rnncore.seq2seq.tasks import TASKS, generate
+from ui.common import job_pool, session_owner
+
+SEQ2SEQ_JOB = "rnncore.training.seq2seq:run_seq2seq_job"
+JOBS_KEY = "translate_job_ids"
+UNITS = (16, 32, 64, 128)
+MAX_INPUT_CHARS = 80
+COLOURS = {"on": "#d62728", "off": "#1f77b4"}
+TEACHER_FORCING = (
+    "**How the decoder learns and how it runs.** In training the decoder is fed the *true* previous output character "
+    "at every step (*teacher forcing*), so every step learns from a correct context at once. At test time there is "
+    "no truth: it is fed its *own* previous output, one step at a time, so an early mistake can lead the rest "
+    "astray. Beam search keeps the few most likely partial outputs instead of only the best one."
+)
+
+
+def settings() -> list[Seq2seqConfig] | None:
+    """Task, difficulty, cell, attention and units; the configs to train when Train was pressed."""
+    task_name = st.selectbox("Task", list(TASKS), format_func=lambda name: TASKS[name].title, key="t2_task")
+    task = TASKS[task_name]
+    example_source, example_target = generate(task_name, task.default_length, 1, seed=0)[0]
+    st.info(f"e.g. **{html.escape(example_source)}** → **{html.escape(example_target)}**\n\n{task.look_for}")
+    columns = st.columns([2, 1, 2, 1])
+    length = columns[0].slider(
+        f"Difficulty ({task.length_means})",
+        task.min_length,
+        task.max_length,
+        task.default_length,
+        key=f"t2_length_{task_name}",
+    )
+    cell = columns[1].selectbox("Cell", SEQ2SEQ_CELLS, index=1, format_func=CELL_CLASS.get, key="t2_cell")
+    attention = columns[2].radio("Attention", ["both side by side", "on", "off"], horizontal=True, key="t2_attention")
+    units = columns[3].select_slider("Units", UNITS, 64, key="t2_units")
+    if not st.button("Train", type="primary", key="t2_train"):
+        return None
+    modes = ["on", "off"] if attention.startswith("both") else [attention]
+    return [
+        Seq2seqConfig(task=task_name, cell=cell, attention=mode, length=int(length), units=int(units)) for mode in modes
+    ]
+
+
+def submit(configs: list[Seq2seqConfig]) -> None:
+    """Queue the runs for this session (one set at a time per session, as in Sequence Lab)."""
+    pool = job_pool()
+    if [job for job in pool.jobs(session_owner(), lane="lab") if not job.finished_flag]:
+        st.warning("Your previous run is still going: wait for it or press Stop first.")
+        return
+    jobs = [
+        pool.submit(
+            SEQ2SEQ_JOB,
+            config,
+            lane="lab",
+            owner=session_owner(),
+            label=f"{TASKS[config.task].title}, attention {config.attention}",
+            config=config,
+        )
+        for config in configs
+    ]
+    st.session_state[JOBS_KEY] = [job.id for job in jobs]
+
+
+def my_jobs() -> list[Job]:
+    """The runs this session started last (empty when none, or after a server restart)."""
+    pool = job_pool()
+    return [job for job in (pool.get(job_id) for job_id in st.session_state.get(JOBS_KEY, [])) if job is not None]
+
+
+def curves_figure(jobs: list[Job]) -> go.Figure:
+    """Exact match (solid) and per-character accuracy (dotted) against seconds, one colour per attention mode."""
+    figure = go.Figure()
+    for job in jobs:
+        points = [event.metrics for event in job.events() if event.kind == "epoch"]
+        mode = job.config.attention
+        seconds = [point["seconds"] for point in points]
+        for metric, dash in (("exact_match", "solid"), ("char_accuracy", "dot")):
+            figure.add_scatter(
+                x=seconds,
+                y=[point[metric] for point in points],
+                mode="lines",
+                line={"color": COLOURS[mode], "dash": dash},
+                name=f"attention {mode}: {metric.replace('_', ' ')}",
+            )
+    figure.update_layout(
+        height=320,
+        margin={"l": 20, "r": 20, "t": 20, "b": 20},
+        yaxis={"range": [0, 1.02]},
+        xaxis_title="seconds of training",
+        legend={"orientation": "h"},
+    )
+    return figure
+
+
+@st.fragment(run_every=0.5)
+def monitor() -> None:
+    """Live curves while any run of this session is going; the whole page reruns when they have all ended."""
+    jobs = my_jobs()
+    if all(job.finished_flag for job in jobs):
+        st.rerun(scope="app")
+    waiting = [job for job in jobs if job.status == "queued"]
+    if waiting:
+        st.info(f"Waiting for a lab worker: position {waiting[0].queue_position()} in the lab queue.")
+    st.plotly_chart(curves_figure(jobs), key="t2_live")
+    if st.button("Stop", key="t2_stop"):
+        for job in jobs:
+            job.cancel()
+
+
+def _mirror(job: Job):
+    """The job's NumPy mirror, built once per session and job."""
+    key = f"_t2_mirror_{job.id}"
+    if key not in st.session_state:
+        st.session_state[key] = job.result.mirror()
+    return st.session_state[key]
+
+
+def attention_figure(translation: Translation) -> go.Figure:
+    """Output characters × input characters: where the decoder looked for each character it wrote."""
+    outputs = [html.escape(step.char) if step.char else "⏹" for step in translation.steps]
+    inputs = [html.escape(char) for char in translation.source]
+    figure = go.Figure(
+        go.Heatmap(
+            z=translation.attention,
+            x=list(range(len(inputs))),
+            y=list(range(len(outputs))),
+            colorscale="Blues",
+            zmin=0,
+            zmax=1,
+            hovertemplate="output %{y}, input %{x}: %{z:.2f}<extra></extra>",
+        )
+    )
+    figure.update_xaxes(tickvals=list(range(len(inputs))), ticktext=inputs, title="input characters")
+    figure.update_yaxes(
+        tickvals=list(range(len(outputs))), ticktext=outputs, autorange="reversed", title="output characters"
+    )
+    figure.update_layout(height=min(700, 140 + 22 * len(outputs)), margin={"l": 20, "r": 20, "t": 10, "b": 20})
+    return figure
+
+
+def results(jobs: list[Job]) -> None:
+    """Each run's final scores, then the student's own input decoded by every finished run."""
+    done = [job for job in jobs if job.status == "done"]
+    for job in jobs:
+        if job.status != "done":
+            st.error(f"Attention {job.config.attention}: {job.error or job.status}")
+    if not done:
+        return
+    st.plotly_chart(curves_figure(done), key="t2_curves")
+    columns = st.columns(len(done))
+    for column, job in zip(columns, done):
+        result = job.result
+        column.metric(
+            f"Exact match, attention {job.config.attention}",
+            f"{result.exact_match:.2f}",
+            f"{result.char_accuracy:.2f} per character after {result.seconds:.0f} s",
+            delta_color="off",
+        )
+    task = TASKS[done[0].config.task]
+    st.subheader("Try your own input")
+    source = st.text_input(
+        "Input",
+        generate(task.name, done[0].config.length, 1, seed=7)[0][0],
+        max_chars=MAX_INPUT_CHARS,
+        key="t2_input",
+        help=f"At most {MAX_INPUT_CHARS} characters; characters the task never uses are dropped.",
+    )
+    beam = st.slider("Beam width (1 = greedy)", 1, 8, 1, key="t2_beam")
+    kept = "".join(char for char in source if char in task.source.chars)
+    if kept != source:
+        st.caption(f"Left out (never seen in training): {html.escape(''.join(sorted(set(source) - set(kept))))}")
+    if not kept:
+        return
+    for column, job in zip(st.columns(len(done)), done):
+        translation = _mirror(job).translate(kept, beam_width=beam, top_k=3)
+        column.markdown(
+            f"**Attention {job.config.attention}:** `{html.escape(translation.output)}`"
+            + ("" if translation.finished else " (no end token: cut at the longest output)")
+        )
+        column.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "char": step.char or "⏹",
+                        "p": round(step.probability, 3),
+                        "top 3": ", ".join(f"{c or '⏹'} {p:.2f}" for c, p in step.top),
+                    }
+                    for step in translation.steps
+                ]
+            ),
+            hide_index=True,
+        )
+        if translation.attention is not None:
+            column.plotly_chart(attention_figure(translation), key=f"t2_attention_{job.id}")
+        else:
+            column.caption(
+                "No attention: the decoder sees the input only through the encoder's last state, one "
+                "vector of this many numbers for the whole input — it fills up as inputs grow."
+            )
+    with st.expander("Teacher forcing: how the decoder is trained"):
+        st.markdown(TEACHER_FORCING)
