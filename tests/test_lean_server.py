@@ -63,3 +63,13 @@ def test_every_page_a_prediction_and_a_generation_without_tensorflow(tmp_path):
     assert report["verdicts"], "the Predict page showed no verdict"
     assert report["generated"] > 300, "the Generate page showed no generated text"
     assert report["heavy"] == [], f"the server process imported {report['heavy']}"
+
+
+def test_the_server_runs_numpy_with_one_blas_thread():
+    """ui.common (imported by every page) limits BLAS to one thread: with two, OpenBLAS's spinning helper thread
+    cost ~100 ms of server CPU per keystroke with an LSTM 256 model (ui/server_threads.py)."""
+    script = "import ui.common, ui.server_threads as t; print(t.blas_threads())"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    threads = json.loads(done.stdout.strip().splitlines()[-1])  # the child prints a list of ints
+    assert threads and set(threads) == {1}

@@ -12,6 +12,7 @@ from typing import Any
 
 import streamlit as st
 
+import ui.server_threads  # noqa: F401  (one BLAS thread for the server's NumPy inference: see the module)
 from rnncore.config import RunConfig
 from rnncore.errors import ModelLoadError, RnncoreError
 from rnncore.inference.predict import Predictor
