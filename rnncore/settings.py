@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import argparse
 import numbers
-from dataclasses import MISSING, Field, field, fields
-from typing import Any
+from dataclasses import MISSING, Field, asdict, field, fields
+from typing import Any, ClassVar, TypeVar
+
+T = TypeVar("T", bound="SettingsDict")
 
 
 def setting(default: Any, help: str, low: float | None = None, high: float | None = None, choices: tuple = ()) -> Any:
@@ -61,3 +63,21 @@ def from_flags(cls: type, args: argparse.Namespace) -> Any:
     """Build the settings dataclass from parsed flags (ValueError on bad values)."""
     values = {item.name: getattr(args, item.name) for item in described(cls) if item.default is not MISSING}
     return cls(**values)
+
+
+class SettingsDict:
+    """Mixin for a settings dataclass: saved as a plain dict (with `TASK` as "task" when the class marks a kind of
+    run), rebuilt from one with unknown keys ignored, so older files still load."""
+
+    TASK: ClassVar[str] = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict."""
+        values = asdict(self)  # type: ignore[call-overload]
+        return {"task": self.TASK, **values} if self.TASK else values
+
+    @classmethod
+    def from_dict(cls: type[T], values: dict[str, Any]) -> T:
+        """Build from a dict, ignoring unknown keys."""
+        known = {item.name for item in fields(cls)}  # type: ignore[arg-type]
+        return cls(**{key: value for key, value in values.items() if key in known})

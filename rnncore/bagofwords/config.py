@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
+from typing import ClassVar
 
-from rnncore.settings import check_settings, setting
+from rnncore.settings import SettingsDict, check_settings, setting
 
 TASK = "bagofwords"
 
 
 @dataclass(frozen=True)
-class BagOfWordsConfig:
+class BagOfWordsConfig(SettingsDict):
     """One bag-of-words run. The vocabulary and the validation split (by movie) are built as for the RNNs,
     so the two kinds of model see the same words and data and differ only in reading order."""
+
+    TASK: ClassVar[str] = TASK
 
     vocab_size: int = setting(20_000, "words kept (from the training reviews, by frequency)", 3, 100_000)
     l2: float = setting(1e-5, "L2 penalty on the word weights", 0.0, 1.0)
@@ -26,13 +28,3 @@ class BagOfWordsConfig:
 
     def __post_init__(self) -> None:
         check_settings(self)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict, with the task that marks the run's kind."""
-        return {"task": TASK, **asdict(self)}
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> BagOfWordsConfig:
-        """Build from a dict, ignoring unknown keys."""
-        known = {item.name for item in fields(cls)}
-        return cls(**{key: value for key, value in values.items() if key in known})

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
+from typing import ClassVar
 
-from rnncore.settings import check_settings, setting
+from rnncore.settings import SettingsDict, check_settings, setting
 
 TASK = "wordlm"
 
 
 @dataclass(frozen=True)
-class LanguageModelConfig:
+class LanguageModelConfig(SettingsDict):
     """One pretraining run. The Embedding and LSTM are named as in rnncore.training.model, so a sentiment
     model of the same vocabulary, embed_dim and units can start from them (fine-tuning)."""
+
+    TASK: ClassVar[str] = TASK
 
     vocab_size: int = setting(20_000, "words kept (from the labelled training reviews, by frequency)", 10, 100_000)
     embed_dim: int = setting(128, "embedding size (tied with the output layer)", 8, 1024)
@@ -34,13 +36,3 @@ class LanguageModelConfig:
         check_settings(self)
         if self.sampled >= self.vocab_size:
             raise ValueError(f"sampled must be below vocab_size ({self.vocab_size}); got {self.sampled}")
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict with the task that marks the run's kind (saved with checkpoints and the model)."""
-        return {"task": TASK, **asdict(self)}
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> LanguageModelConfig:
-        """Build from a dict, ignoring unknown keys."""
-        known = {item.name for item in fields(cls)}
-        return cls(**{key: value for key, value in values.items() if key in known})

@@ -3,11 +3,10 @@ CLI flags are derived from these fields."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 from rnncore.seq2seq.tasks import TASKS
-from rnncore.settings import check_settings, setting
+from rnncore.settings import SettingsDict, check_settings, setting
 
 SEQ2SEQ_TASKS = tuple(TASKS)
 SEQ2SEQ_CELLS = ("simplernn", "lstm", "gru")
@@ -18,7 +17,7 @@ LENGTH_HELP = "; ".join(
 
 
 @dataclass(frozen=True)
-class Seq2seqConfig:
+class Seq2seqConfig(SettingsDict):
     """What a student chose: the task and its difficulty, the encoder–decoder and how long it trains."""
 
     task: str = setting("dates", "what to translate", choices=SEQ2SEQ_TASKS)
@@ -50,13 +49,3 @@ class Seq2seqConfig:
     def uses_attention(self) -> bool:
         """Whether the decoder attends over the encoder's outputs."""
         return self.attention == "on"
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> Seq2seqConfig:
-        """Build from a dict, ignoring unknown keys."""
-        known = {item.name for item in fields(cls)}
-        return cls(**{key: value for key, value in values.items() if key in known})
