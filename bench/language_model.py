@@ -3,6 +3,7 @@ IMDB's real text, in a fresh checkpoint folder) and the held-out perplexity reco
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 
@@ -15,8 +16,6 @@ TARGET_TOKENS_PER_S = 10_000  # one epoch (~17.6 M tokens) within ~30 min on thi
 
 def run(settings: Settings) -> Section:
     """Times a short pretraining run; reports each listed language model's perplexity from its run.json."""
-    import os
-
     from rnncore.errors import RnncoreError
     from rnncore.lm.config import LanguageModelConfig
     from rnncore.training.language_model import checkpoint_dir, pretrain

@@ -24,7 +24,7 @@ from rnncore.lab.config import LAB_CELLS, LAB_TASKS, LabConfig
 from rnncore.lm import command as lm_command
 from rnncore.paths import class_models_dir, shipped_models_dir
 from rnncore.seq2seq import command as seq2seq_command
-from rnncore.store import ModelStore, RunInfo, safe_name
+from rnncore.store import ModelStore, RunInfo, run_candidates, safe_name
 from rnncore.training.teachers import check_same_split, recorded_teachers
 
 EXIT_BAD_INPUT = 2
@@ -340,14 +340,9 @@ def _stop_requests(max_minutes: float):
 
 def find_run(reference: str) -> RunInfo:
     """A run by folder path, or by name in the class store, then the shipped store."""
-    path = Path(reference)
-    if (path / "run.json").is_file() or (path / "model.keras").is_file():
-        return ModelStore(path.parent).get(path.name)
-    for store in (ModelStore(class_models_dir()), ModelStore(shipped_models_dir())):
-        try:
-            return store.get(reference)
-        except RnncoreError:
-            continue
+    candidates = run_candidates(reference)
+    if candidates:
+        return candidates[0]
     raise RnncoreError(f"No model {reference!r}: give a run folder or a name from `python -m rnncore models`")
 
 

@@ -29,6 +29,7 @@ from rnncore.data.text import Vocabulary
 from rnncore.errors import ModelLoadError, RnncoreError
 from rnncore.lm.config import TASK as LANGUAGE_MODEL
 from rnncore.lm.config import LanguageModelConfig
+from rnncore.paths import class_models_dir, shipped_models_dir
 from rnncore.results import TrainResult
 
 MODEL_FILE = "model.keras"
@@ -299,3 +300,18 @@ def _write_json(path: Path, value: Any) -> None:
         json.dump(value, handle, ensure_ascii=False)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def run_candidates(reference: str) -> list[RunInfo]:
+    """The runs `reference` may mean, in the order they are tried: a run folder given by its path, then the run of
+    that name in the class store, then in the shipped store."""
+    path = Path(reference)
+    found = []
+    if (path / INFO_FILE).is_file() or (path / MODEL_FILE).is_file():
+        found.append(ModelStore(path.parent).get(path.name))
+    for store in (ModelStore(class_models_dir()), ModelStore(shipped_models_dir())):
+        try:
+            found.append(store.get(reference))
+        except RnncoreError:
+            continue
+    return found

@@ -42,8 +42,9 @@ def _verdict(probability: float) -> str:
     return f"{'🙂 positive' if probability >= 0.5 else '🙁 negative'} · P(positive) = {probability:.3f}"
 
 
-def render_order_comparison(predictor, rnn_label: str, text: str) -> None:
-    """Two models, two word orders, four verdicts; the bag of words' strongest words beside them."""
+def render_order_comparison(predictor, rnn_label: str, text: str, probability: float | None = None) -> None:
+    """Two models, two word orders, four verdicts; the bag of words' strongest words beside them. `probability`:
+    the RNN's verdict on `text` when the caller has it already (Predict computed it for the gauge)."""
     found = bag_of_words_model()
     if found is None:
         return
@@ -53,7 +54,8 @@ def render_order_comparison(predictor, rnn_label: str, text: str) -> None:
         st.markdown("**Order read vs order ignored**")
         read, ignored = st.columns(2)
         read.caption(f"Order read: {html.escape(rnn_label)}")
-        read.markdown(f"As typed: {_verdict(predictor.predict(text).probability)}")
+        typed = predictor.predict(text).probability if probability is None else probability
+        read.markdown(f"As typed: {_verdict(typed)}")
         ignored.caption(f"Order ignored: {html.escape(choice.run.name)} (bag of words)")
         ignored.markdown(f"As typed: {_verdict(bag.probability(text))}")
         if len(backwards.split()) > 1:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnncore.inference.predict import MAX_REVIEW_CHARS
+from rnncore.inference.predict import MAX_REVIEW_CHARS, Prediction
 from rnncore.inference.short_reviews import example_lesson
 from ui.common import ModelChoice, guarded, load_predictor
 from ui.lesson_links import link_box, update_link
@@ -39,15 +39,15 @@ def live_section(choice: ModelChoice, choices: list[ModelChoice], long_mode: boo
 def render_views(choice: ModelChoice, choices: list[ModelChoice], text: str) -> None:
     """Verdict, word-order comparison, detail tabs and (when switched on) the model comparison."""
     predictor = load_predictor(choice)
-    render_verdict(predictor, text)
-    render_order_comparison(predictor, choice.label, text)
+    prediction = render_verdict(predictor, text)
+    render_order_comparison(predictor, choice.label, text, prediction.probability)  # one RNN pass less per keystroke
     render_details(predictor, choice.key, text)
     if st.toggle("Compare models on this review", key="compare_all"):
         render_comparison(text, choices)
 
 
-def render_verdict(predictor, text: str) -> None:
-    """Gauge, label and the notes about cut text."""
+def render_verdict(predictor, text: str) -> Prediction:
+    """Gauge, label and the notes about cut text; returns the prediction shown."""
     prediction = predictor.predict(text)
     left, right = st.columns([2, 3])
     left.plotly_chart(gauge_figure(prediction.probability), key="gauge")
@@ -79,6 +79,7 @@ def render_verdict(predictor, text: str) -> None:
             "were cut (see *What the model sees*).",
             icon="✂️",
         )
+    return prediction
 
 
 @st.cache_data(max_entries=32, show_spinner="Re-reading the review word by word …")

@@ -10,9 +10,8 @@ import numpy as np
 
 from rnncore.errors import ModelLoadError, RnncoreError
 from rnncore.lm.config import TASK, LanguageModelConfig
-from rnncore.paths import class_models_dir, shipped_models_dir
 from rnncore.run_folder import write_run_folder
-from rnncore.store import ModelStore, RunInfo
+from rnncore.store import RunInfo, run_candidates
 
 
 def save_language_model(
@@ -47,15 +46,9 @@ def load_language_model_weights(folder: Path) -> dict[str, np.ndarray]:
 
 
 def find_language_model(reference: str) -> RunInfo:
-    """A language-model run by folder path, or by name in the class store, then the shipped store."""
-    path = Path(reference)
-    candidates = [ModelStore(path.parent).get(path.name)] if (path / "run.json").is_file() else []
-    for store in (ModelStore(class_models_dir()), ModelStore(shipped_models_dir())):
-        try:
-            candidates.append(store.get(reference))
-        except RnncoreError:
-            continue
-    for run in candidates:
+    """A language-model run by folder path, or by name in the class store, then the shipped store (a run of
+    another kind with that name is passed over)."""
+    for run in run_candidates(reference):
         if run.error:
             raise RnncoreError(f"Language model {run.name!r} is broken: {run.error}")
         if run.kind == TASK:
