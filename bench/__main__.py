@@ -1,5 +1,6 @@
-"""`python -m bench [--quick] [--write-md] [--skip NAME ...] [--model NAME ...] [--char-model NAME]
-[--store PATH]`: run the benchmarks, print a markdown table, then one JSON object as the last stdout line."""
+"""`python -m bench [NAME ...] [--quick] [--write-md] [--skip NAME ...] [--model NAME ...] [--char-model NAME]
+[--store PATH]`: run the benchmarks (all, or only those NAMEd), print a markdown table, then one JSON object as the
+last stdout line."""
 
 from __future__ import annotations
 
@@ -24,24 +25,32 @@ BENCHMARKS = (
     "language_model",
     "keystroke",
     "classroom",
+    "hostile",
     "lab",
+    "translate",
     "coldstart",
     "training",
     "memory",
     "concurrency",
+    "class_training",
 )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("only", nargs="*", metavar="NAME", help="run only these benchmarks (default: all)")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions and a reduced training run")
     parser.add_argument("--write-md", action="store_true", help="rewrite the Results section of BENCHMARKS.md")
     parser.add_argument("--skip", nargs="+", default=[], choices=BENCHMARKS, metavar="NAME", help=", ".join(BENCHMARKS))
     parser.add_argument("--model", nargs="+", default=None, metavar="NAME", help="sentiment model(s) to time")
     parser.add_argument("--char-model", default=None, metavar="NAME", help="char model for generation")
     parser.add_argument("--store", default=None, help="model store folder (default: the shipped models/)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.only if name not in BENCHMARKS]
+    if unknown:
+        parser.error(f"no benchmark {unknown[0]!r}; choose from {', '.join(BENCHMARKS)}")
+    return args
 
 
 def machine() -> dict:
@@ -77,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     details: dict = {}
     errors: dict = {}
     for name in BENCHMARKS:
-        if name in args.skip:
+        if name in args.skip or (args.only and name not in args.only):
             continue
         started = time.perf_counter()
         try:

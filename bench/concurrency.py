@@ -76,7 +76,7 @@ def _start_training(settings: Settings):
     config = RunConfig(**TRAINING_JOB)
     job = worker.submit(TRAIN_TASK, TrainingRequest(config), owner="bench", label="bench load", config=config)
     deadline = time.monotonic() + 300
-    while job.last_event("batch") is None and not job.finished_flag and time.monotonic() < deadline:
+    while job.last_event("batch") is None and not job.is_finished and time.monotonic() < deadline:
         time.sleep(0.2)
     return worker, job
 

@@ -65,7 +65,7 @@ def measure(backend: str, jobs: int, workers: int, quick: bool, log=print) -> di
             ]
             for job in handles:
                 job.wait()
-            total = max(job.finished for job in handles) - submitted
+            total = max(job.finished_at for job in handles) - submitted
     finally:
         pool.shutdown()
         if backend == "ray":
@@ -75,7 +75,7 @@ def measure(backend: str, jobs: int, workers: int, quick: bool, log=print) -> di
     failed = [f"{job.label}: {job.status} {job.error}" for job in handles if job.status != DONE]
     if failed:
         raise RuntimeError(f"{backend}: {len(failed)} job(s) did not finish: {failed[:3]}")
-    seconds = [round(job.finished - job.started, 2) for job in handles]
+    seconds = [round(job.finished_at - job.started, 2) for job in handles]
     log(f"{backend}: {jobs} jobs in {total:.1f} s (median job {statistics.median(seconds):.1f} s)")
     return {
         "warm_up_s": round(warm_up, 2),

@@ -22,8 +22,9 @@ OPEN_TIMEOUT = 60.0
 class Student:
     """One browser session."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, browser_id: str = ""):
         self.url = url.replace("http://", "ws://") + "/_stcore/stream"
+        self.browser_id = browser_id  # the student cookie a browser's tabs share (ui/student.py); "" = a new student
         self.socket = None
         self.widget_id = ""  # the review box
         self.fragment_id = ""  # the fragment holding the review box
@@ -31,13 +32,18 @@ class Student:
         self.widget_ids: dict[str, str] = {}  # user key → Streamlit's widget id, for every keyed widget seen
         self.auto_reruns: dict[str, float] = {}  # fragment id → interval (s) of fragments that poll themselves
         self.progress = ""  # text of the last progress bar drawn (the Train page's job monitor)
+        self.metrics: dict[str, str] = {}  # label → value of every st.metric drawn (the Train page's results)
+        self.alerts: list[str] = []  # text of st.error / st.warning / st.info / st.success / st.toast drawn
 
     async def open(self, page_name: str = "predict", review_box: bool = True) -> float:
         """Connect and run the page once; returns the seconds until the run finished. With review_box, wait
         until the Predict page's review box has been seen."""
         from websockets.asyncio.client import connect
 
-        self.socket = await connect(self.url, subprotocols=["streamlit"], max_size=None, open_timeout=OPEN_TIMEOUT)
+        headers = {"Cookie": f"rnncore_student={self.browser_id}"} if self.browser_id else None
+        self.socket = await connect(
+            self.url, subprotocols=["streamlit"], max_size=None, open_timeout=OPEN_TIMEOUT, additional_headers=headers
+        )
         message = BackMsg()
         message.rerun_script.page_name = page_name
         started = time.perf_counter()
@@ -95,6 +101,12 @@ class Student:
         rerun.is_auto_rerun = True
         return await self._send_and_wait(message)
 
+    async def rerun_page(self) -> float:
+        """A whole-page rerun with nothing changed (what a reload shows, in the same session)."""
+        message = BackMsg()
+        message.rerun_script.page_script_hash = self.page_hash
+        return await self._send_and_wait(message)
+
     async def close(self) -> None:
         """Close the websocket (the server then ends the session)."""
         if self.socket is not None:
@@ -114,8 +126,13 @@ class Student:
             kind = message.WhichOneof("type")
             if kind == "script_finished":
                 return
-            if kind == "delta" and message.delta.new_element.WhichOneof("type") == "progress":
+            element_type = message.delta.new_element.WhichOneof("type") if kind == "delta" else None
+            if element_type == "progress":
                 self.progress = message.delta.new_element.progress.text
+            elif element_type == "metric":
+                self.metrics[message.delta.new_element.metric.label] = message.delta.new_element.metric.body
+            elif element_type in ("alert", "toast"):
+                self.alerts.append(getattr(message.delta.new_element, element_type).body)
             if learn:
                 self._learn(message, kind)
 

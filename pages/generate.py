@@ -11,8 +11,11 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.common import ModelChoice, guarded, load_sampler, model_choices, no_model_message
+from ui.generate_link import PRIME, generate_link
 from ui.generate_training import render_training
+from ui.generate_words import render_word_writer
 from ui.generate_writing import pick_model, render_generator
+from ui.lesson_links import LinkField, control, link_box, open_link, update_link
 from ui.navigation import use_app_navigation
 
 use_app_navigation()  # first: a direct visit after a restart is served through app.py
@@ -28,14 +31,17 @@ def prime_text(sampler) -> str:
     """The priming text box; characters the model never saw are left out (and named)."""
     chars = sampler.vocabulary.chars
     default = DEFAULT_PRIME if all(c in chars for c in DEFAULT_PRIME) else ""
-    typed = st.text_area(
-        "Start the text with (priming text)",
-        value=default,
-        height=80,
-        max_chars=MAX_PRIME_CHARS,
-        key="generate_prime",
-        help=f"The model reads this first; its hidden state then carries the 'mood' forward. At most "
-        f"{MAX_PRIME_CHARS:,} characters (the model reads them one at a time before it writes).",
+    typed = control(
+        PRIME,
+        lambda: st.text_area(
+            "Start the text with (priming text)",
+            value=default,
+            height=80,
+            max_chars=MAX_PRIME_CHARS,
+            key="generate_prime",
+            help=f"The model reads this first; its hidden state then carries the 'mood' forward. At most "
+            f"{MAX_PRIME_CHARS:,} characters (the model reads them one at a time before it writes).",
+        ),
     )
     kept, dropped = sampler.vocabulary.keep_known(typed)
     if dropped:
@@ -43,10 +49,19 @@ def prime_text(sampler) -> str:
     return kept
 
 
-def write_with(choice: ModelChoice) -> None:
-    """The priming text, then the generator's controls, output and inspection tools for one model."""
+def write_with(choice: ModelChoice, link: list[LinkField]) -> None:
+    """The priming text, then the generator's controls, output and inspection tools for one model; then the
+    lesson link to this setup."""
     sampler = load_sampler(choice)
     render_generator(choice, sampler, prime_text(sampler))
+    update_link(link)  # the address bar always links to this model, priming text and temperature
+    link_box(link)
+
+
+def chosen_model(choices: list[ModelChoice], link: list[LinkField]) -> ModelChoice:
+    """The model picker, or the link's model when the link locks it."""
+    label = control(link[0], lambda: pick_model(choices).label)
+    return next((choice for choice in choices if choice.label == label), choices[0])
 
 
 def main() -> None:
@@ -58,12 +73,17 @@ def main() -> None:
     )
     choices = model_choices("chars")
     if choices:
-        choice = pick_model(choices)
-        guarded(lambda: write_with(choice))  # keep the training section usable even if this model fails
+        link = generate_link(choices)
+        for note in open_link("generate", link):  # a lesson link sets the model, priming text and temperature
+            st.caption(f"⚠️ {note}")
+        choice = chosen_model(choices, link)
+        guarded(lambda: write_with(choice, link))  # keep the training section usable even if this model fails
     else:
         no_model_message("chars")
     with st.expander("Train a small character model", expanded=not choices):
         render_training(MAX_PASTED_CORPUS_CHARS)
+    st.header("Writing one word at a time", divider=True)
+    guarded(render_word_writer)
 
 
 guarded(main)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.common import guarded, model_choices, no_model_message
+from ui.fool_wall import fool_the_model
 from ui.lesson_links import open_link
 from ui.navigation import use_app_navigation
 from ui.predict_batch import MAX_BATCH_ROWS, parse_batch_csv, render_batch
@@ -83,6 +84,7 @@ def main() -> None:
     live_section(choice, choices, review_controls(EXAMPLES))
     with st.expander("Many reviews at once (batch mode)"):
         guarded(lambda: render_batch(choice, batch_inputs()))  # a bad CSV is reported inside the expander
+    guarded(lambda: fool_the_model(choice))  # the class wall (ui/fool_wall.py)
 
 
 guarded(main)

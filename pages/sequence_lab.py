@@ -6,7 +6,9 @@ import streamlit as st
 
 from ui.common import classroom_limits, guarded, job_pool, session_jobs
 from ui.lab import JOB_KEY, measured_table, monitor, results, settings, submit
+from ui.lesson_vote import may_run, questions_part
 from ui.navigation import use_app_navigation
+from ui.run_notebooks import lab_notebook_button
 
 use_app_navigation()  # first: a direct visit after a restart is served through app.py
 
@@ -16,16 +18,18 @@ def run_part() -> None:
     if not classroom_limits().training_enabled:
         st.info("Training is switched off on this server by the teacher (RNNCORE_TRAINING=off).", icon="ℹ️")
         return
+    guarded(questions_part)  # the teacher's predict-then-reveal questions (ui/lesson_vote.py)
     config = settings()
-    if config is not None:
+    if config is not None and may_run(config):
         submit(config)
     _, job_id = session_jobs("lab", JOB_KEY)
     job = job_pool().get(job_id) if job_id is not None else None
     if job is None:
         return
     st.subheader(f"Run #{job.id}: {job.label}")
-    if job.finished_flag:
+    if job.is_finished:
         results(job)
+        lab_notebook_button(job)  # the run as a notebook that reproduces it in plain Keras
     else:
         monitor(job.id)
 

@@ -8,12 +8,14 @@ import streamlit as st
 
 from rnncore.jobs import JobRefused
 from rnncore.jobs.bounds import check_job
+from rnncore.jobs.reuse import note_for
 from ui.common import (
     classroom_limits,
     guarded,
     job_bounds,
     jobs_at_once,
     paused_notice,
+    session_owner,
     show_error,
     submit_training,
 )
@@ -67,7 +69,8 @@ def settings_part() -> None:
             st.error(str(refusal), icon="⛔")
             return
         st.session_state["tr_job_id"] = job.id
-        st.toast(f"Job #{job.id} submitted")
+        # a classmate's job or saved run with exactly these settings and seed is given, not trained again
+        st.toast(note_for(job, session_owner()) or f"Job #{job.id} submitted")
 
 
 def _jobs(count: int) -> str:

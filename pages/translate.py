@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui.common import classroom_limits, guarded
 from ui.navigation import use_app_navigation
-from ui.translate import monitor, my_jobs, results, settings, submit
+from ui.translate import measured_table, monitor, my_jobs, results, settings, submit
 
 use_app_navigation()  # first: a direct visit after a restart is served through app.py
 
@@ -22,12 +22,18 @@ def main() -> None:
     )
     if not classroom_limits().training_enabled:
         st.info("Training is switched off on this server by the teacher (RNNCORE_TRAINING=off).", icon="ℹ️")
-        return
+    else:
+        guarded(run_part)
+    measured_table()  # shown even when the run part fails or training is off
+
+
+def run_part() -> None:
+    """Settings, submission, then the live curves or the results of this session's runs."""
     configs = settings()
     if configs:
         submit(configs)
     jobs = my_jobs()
-    if jobs and not all(job.finished_flag for job in jobs):
+    if jobs and not all(job.is_finished for job in jobs):
         monitor()
     elif jobs:
         results(jobs)

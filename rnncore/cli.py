@@ -16,14 +16,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rnncore import notebook_command
 from rnncore.bagofwords import command as bag_command
-from rnncore.config import CELLS, EMBEDDING_INITS, OPTIMIZERS, POOLINGS, SIDES, RunConfig
+from rnncore.config import CHARS_ONLY, SENTIMENT_ONLY, RunConfig
 from rnncore.errors import RnncoreError
 from rnncore.events import TrainEvent
-from rnncore.lab.config import LAB_CELLS, LAB_TASKS, LabConfig
+from rnncore.lab.config import LAB_TASKS, LabConfig
 from rnncore.lm import command as lm_command
 from rnncore.paths import class_models_dir, shipped_models_dir
 from rnncore.seq2seq import command as seq2seq_command
+from rnncore.settings import add_flags, from_flags
 from rnncore.store import ModelStore, RunInfo, run_candidates, safe_name
 from rnncore.training.teachers import check_same_split, recorded_teachers
 
@@ -35,22 +37,10 @@ class _Parser(argparse.ArgumentParser):
         raise RnncoreError(f"{self.prog}: {message}")
 
 
-def _model_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--cell", choices=CELLS, default="gru")
-    parser.add_argument("--units", type=int, default=64)
-    parser.add_argument("--layers", type=int, default=1)
-    parser.add_argument("--bidirectional", action="store_true")
-    parser.add_argument("--embed-dim", type=int, default=64)
-    parser.add_argument("--dropout", type=float, default=0.0)
-    parser.add_argument("--embedding-dropout", type=float, default=0.0)
+def _run_flags(parser: argparse.ArgumentParser, task: str) -> None:
+    """The RunConfig settings this task reads (one flag each, from the fields), then the command's own flags."""
+    add_flags(parser, RunConfig, skip=("task", *(CHARS_ONLY if task == "sentiment" else SENTIMENT_ONLY)))
     parser.add_argument("--init-from", help="continue training from this saved run (same architecture)")
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
-    parser.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
-    parser.add_argument("--clipnorm", type=float, default=0.0)
-    parser.add_argument("--patience", type=int, default=2, help="early-stopping patience in epochs (0 = off)")
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", help="run folder to create (default: the class store, auto-named)")
     parser.add_argument(
         "--max-minutes", type=float, default=0, help="stop after this much training time, keeping the best epoch"
@@ -65,41 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train a model")
     tasks = train.add_subparsers(dest="task", required=True, parser_class=_Parser)
     sentiment = tasks.add_parser("sentiment", help="IMDB sentiment (many-to-one)")
-    _model_flags(sentiment)
-    sentiment.add_argument("--pooling", choices=POOLINGS, default="last")
-    sentiment.add_argument(
-        "--embedding-init",
-        choices=EMBEDDING_INITS,
-        default="random",
-        help="cooccurrence: start from word vectors counted in the training + unlabelled reviews",
-    )
-    sentiment.add_argument("--vocab-size", type=int, default=10_000)
-    sentiment.add_argument("--maxlen", type=int, default=200)
-    sentiment.add_argument("--truncating", choices=SIDES, default="pre")
-    sentiment.add_argument("--padding", choices=SIDES, default="pre")
-    sentiment.add_argument("--no-mask", action="store_true", help="let the RNN read padding (as the seed notebooks do)")
-    sentiment.add_argument("--limit", type=int, default=0, help="training reviews to use (0 = all 25,000)")
-    sentiment.add_argument("--validation-fraction", type=float, default=0.1)
-    sentiment.add_argument(
-        "--sentence-crops",
-        type=float,
-        default=0.0,
-        help="add this many 1-2 sentence crops per training review (e.g. 0.5), so short input is seen in training",
-    )
-    sentiment.add_argument(
-        "--counterfactuals",
-        type=float,
-        default=0.0,
-        help="add this many counterfactual sentences per training review: negations put in or taken out "
-        "(label flipped, original kept) and 'A but B' contrasts",
-    )
-    sentiment.add_argument(
-        "--language-model",
-        default="",
-        metavar="MODEL",
-        help="start the Embedding and LSTM from this pretrained word language model (train lm); "
-        "needs --cell lstm, one layer, and its vocab size, embed dim and units",
-    )
+    _run_flags(sentiment, "sentiment")
     sentiment.add_argument(
         "--teacher",
         action="append",
@@ -110,9 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     lm_command.add_parser(tasks)
     bag_command.add_parser(tasks)
     chars = tasks.add_parser("chars", help="character language model (many-to-many)")
-    _model_flags(chars)
-    chars.add_argument("--corpus", default="shakespeare", help="shakespeare, imdb or a UTF-8 text file")
-    chars.add_argument("--seq-len", type=int, default=100)
+    _run_flags(chars, "chars")
 
     evaluate = commands.add_parser("evaluate", help="score a saved model")
     evaluate.add_argument("model")
@@ -138,15 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     lab = commands.add_parser("lab", help="a Sequence Lab run: a toy sequence task, one cell")
     lab.add_argument("lab_task", metavar="TASK", choices=LAB_TASKS, help=", ".join(LAB_TASKS))
-    lab.add_argument("--cell", choices=LAB_CELLS, default="lstm")
-    lab.add_argument("--length", type=int, default=None, help="sequence length (default: the task's default)")
-    lab.add_argument("--units", type=int, default=16)
-    lab.add_argument("--epochs", type=int, default=40, help="training rounds (a round is a few batches)")
-    lab.add_argument("--learning-rate", type=float, default=0.01)
-    lab.add_argument("--budget", type=float, default=15.0, help="time budget in seconds (at most 300)")
-    lab.add_argument("--seed", type=int, default=0)
+    add_flags(lab, LabConfig, skip=("task",), defaults={"cells": ("lstm",)})
 
     seq2seq_command.add_parser(commands)
+    notebook_command.add_parser(commands)
 
     commands.add_parser("models", help="list saved models")
     data = commands.add_parser("data", help="make sure a dataset is present")
@@ -174,42 +123,8 @@ def _emit(value: dict[str, Any]) -> None:
 
 
 def _config_from(args: argparse.Namespace) -> RunConfig:
-    common = dict(
-        task=args.task,
-        cell=args.cell,
-        units=args.units,
-        layers=args.layers,
-        bidirectional=args.bidirectional,
-        embed_dim=args.embed_dim,
-        dropout=args.dropout,
-        embedding_dropout=args.embedding_dropout,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        optimizer=args.optimizer,
-        clipnorm=args.clipnorm,
-        patience=args.patience,
-        seed=args.seed,
-    )
-    if args.task == "sentiment":
-        common.update(
-            pooling=args.pooling,
-            embedding_init=args.embedding_init,
-            vocab_size=args.vocab_size,
-            maxlen=args.maxlen,
-            truncating=args.truncating,
-            padding=args.padding,
-            mask_padding=not args.no_mask,
-            limit=args.limit,
-            validation_fraction=args.validation_fraction,
-            sentence_crops=args.sentence_crops,
-            counterfactuals=args.counterfactuals,
-            language_model=args.language_model,
-        )
-    else:
-        common.update(corpus=args.corpus, seq_len=args.seq_len)
     try:
-        return RunConfig(**common)
+        return from_flags(RunConfig, args, task=args.task)
     except ValueError as error:
         raise RnncoreError(str(error)) from error
 
@@ -436,21 +351,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
-    """Train one cell on one Sequence Lab task; the last stdout line is the JSON summary."""
+    """Train one cell (or several side by side, `--cell gru lstm`) on one Sequence Lab task; the last stdout line
+    is the JSON summary, of the first cell (and with several, each cell's under "outcomes")."""
     from rnncore.lab.tasks import TASKS
     from rnncore.training.lab import run_lab
 
     try:
-        config = LabConfig(
-            task=args.lab_task,
-            cells=(args.cell,),
-            length=TASKS[args.lab_task].default_length if args.length is None else args.length,
-            units=args.units,
-            learning_rate=args.learning_rate,
-            epochs=args.epochs,
-            seed=args.seed,
-            time_budget=args.budget,
-        )
+        config = from_flags(LabConfig, args, task=args.lab_task)
     except ValueError as error:
         raise RnncoreError(str(error)) from error
     metric_name = TASKS[config.task].metric_name
@@ -467,11 +374,12 @@ def cmd_lab(args: argparse.Namespace) -> int:
             print(event.message, file=sys.stderr)
 
     result = run_lab(config, on_event=show)
-    outcome = result.outcomes[args.cell]
+    cell = config.cells[0]
+    outcome = result.outcomes[cell]
     _emit(
         {
             "task": config.task,
-            "cell": args.cell,
+            "cell": cell,
             "length": config.length,
             "units": config.units,
             "learning_rate": config.learning_rate,
@@ -489,9 +397,22 @@ def cmd_lab(args: argparse.Namespace) -> int:
             "train_seconds": round(outcome.seconds, 2),
             "compile_seconds": round(outcome.compile_seconds, 2),
             "budget": config.time_budget,
+            **({"outcomes": _lab_outcomes(result)} if len(config.cells) > 1 else {}),
         }
     )
     return 0
+
+
+def _lab_outcomes(result) -> dict[str, dict[str, Any]]:
+    """Per cell of a run of several (`--cell gru lstm`): its metric, rounds and training seconds."""
+    return {
+        cell: {
+            "metric": outcome.metric,
+            "rounds": outcome.curve[-1]["round"],
+            "train_seconds": round(outcome.seconds, 2),
+        }
+        for cell, outcome in result.outcomes.items()
+    }
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -535,6 +456,7 @@ COMMANDS = {
     "export": cmd_export,
     "lab": cmd_lab,
     "seq2seq": lambda args: seq2seq_command.run(args, _stop_requests(0), _emit),
+    "notebook": lambda args: notebook_command.run(args, _emit),
     "models": cmd_models,
     "data": cmd_data,
 }

@@ -6,8 +6,10 @@ rebuilt from what was stored next to it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
+
+from rnncore.settings import SettingsDict, check_settings, setting
 
 TASKS = ("sentiment", "chars")
 CELLS = ("simplernn", "lstm", "gru")
@@ -16,74 +18,99 @@ OPTIMIZERS = ("adam", "rmsprop", "sgd")
 SIDES = ("pre", "post")
 EMBEDDING_INITS = ("random", "cooccurrence")
 MAX_COOCCURRENCE_VOCAB = 20_000  # its float32 table takes 1.6 GB at this size
+IMDB_TRAIN_REVIEWS = 25_000
 
-# Upper bounds keep a shared 2-core server usable; they are far above anything useful in a classroom.
-LIMITS = {
-    "units": (1, 1024),
-    "layers": (1, 4),
-    "embed_dim": (1, 1024),
-    "vocab_size": (3, 100_000),
-    "maxlen": (1, 5_000),
-    "seq_len": (2, 1_000),
-    "epochs": (1, 1_000),
-    "batch_size": (1, 4_096),
-    "patience": (0, 1_000),
-}
+# The settings only one task reads (the CLI offers each on its own command; the others keep their defaults).
+SENTIMENT_ONLY = (
+    "pooling",
+    "embedding_init",
+    "vocab_size",
+    "maxlen",
+    "truncating",
+    "padding",
+    "mask_padding",
+    "limit",
+    "sentence_crops",
+    "counterfactuals",
+    "language_model",
+    "validation_fraction",
+)
+CHARS_ONLY = ("corpus", "seq_len")
 
 
+# Each setting is declared once here: its default, limits (inclusive) and help drive the checks below, the CLI's
+# flags (rnncore/cli.py) and the Train form's widgets (ui/train_form.py). Upper bounds keep a shared 2-core server
+# usable; they are far above anything useful in a classroom.
 @dataclass(frozen=True)
-class RunConfig:
+class RunConfig(SettingsDict):
     """Everything that defines a training run. Construct it, and invalid settings raise ValueError."""
 
-    task: str = "sentiment"  # "sentiment" (many-to-one) or "chars" (many-to-many language model)
+    task: str = setting("sentiment", "sentiment (many-to-one) or chars (many-to-many language model)", choices=TASKS)
     # --- model ---
-    cell: str = "gru"
-    units: int = 64
-    layers: int = 1
-    bidirectional: bool = False
-    embed_dim: int = 64
-    dropout: float = 0.0
-    embedding_dropout: float = 0.0  # drops whole embedding channels (SpatialDropout1D): strong regulariser
-    # "cooccurrence": start the Embedding from word vectors counted in the training + unlabelled reviews
-    embedding_init: str = "random"
-    pooling: str = "last"  # sentiment head: last state, or max/mean over all time steps
+    cell: str = setting("gru", "recurrent cell", choices=CELLS)
+    units: int = setting(64, "units of each recurrent layer", 1, 1024)
+    layers: int = setting(1, "recurrent layers, stacked", 1, 4)
+    bidirectional: bool = setting(False, "read each sequence both ways (Bidirectional)")
+    embed_dim: int = setting(64, "size of each token's embedding vector", 1, 1024)
+    dropout: float = setting(0.0, "dropout after each recurrent layer", 0.0, 0.9, step=0.05)
+    embedding_dropout: float = setting(
+        0.0, "drops whole embedding channels (SpatialDropout1D): a strong regulariser", 0.0, 0.9, step=0.05
+    )
+    embedding_init: str = setting(
+        "random",
+        "random, or cooccurrence: start the Embedding from word vectors counted in the training + unlabelled "
+        f"reviews (vocab size up to {MAX_COOCCURRENCE_VOCAB:,})",
+        choices=EMBEDDING_INITS,
+    )
+    pooling: str = setting("last", "sentiment head: the last state, or max/mean over all time steps", choices=POOLINGS)
     # --- sentiment data ---
-    vocab_size: int = 10_000
-    maxlen: int = 200
-    truncating: str = "pre"  # which end of a long review is cut
-    padding: str = "pre"  # which end of a short review is padded
-    mask_padding: bool = True  # let the RNN skip padding (Embedding mask_zero)
-    limit: int = 0  # training reviews to use (stratified); 0 = all 25,000
-    # Extra short examples, as a fraction of the training reviews: 1–2 sentences cut from a training review
-    # with its label (rnncore/data/sentence_crops.py), so short student input is not out of distribution.
-    sentence_crops: float = 0.0
-    # Counterfactual short examples, as a fraction of the training reviews: training sentences with a negator
-    # put in or taken out and the label flipped, beside the originals, and "A but B" pairs
-    # (rnncore/data/counterfactuals.py).
-    counterfactuals: float = 0.0
-    # A pretrained word language model (`train lm`) to start the Embedding and LSTM from: path or run name.
-    language_model: str = ""
-    validation_fraction: float = 0.1
+    vocab_size: int = setting(10_000, "words kept, the most frequent in the training reviews", 3, 100_000, step=1000)
+    maxlen: int = setting(200, "words read per review (a longer review is cut)", 1, 5_000, step=50)
+    truncating: str = setting("pre", "which end of a long review is cut", choices=SIDES)
+    padding: str = setting("pre", "which end of a short review is padded", choices=SIDES)
+    mask_padding: bool = setting(
+        True,
+        "let the RNN skip padding (Embedding mask_zero); off, it reads padding as the seed notebooks do",
+        flags=("--no-mask",),
+    )
+    limit: int = setting(
+        0, f"training reviews to use, stratified (0 = all {IMDB_TRAIN_REVIEWS:,})", 0, IMDB_TRAIN_REVIEWS, step=1000
+    )
+    # Extra short examples (rnncore/data/sentence_crops.py), so short student input is not out of distribution.
+    sentence_crops: float = setting(
+        0.0, "extra 1–2-sentence crops, with their review's label, per training review (e.g. 0.5)", 0.0, 2.0
+    )
+    # Counterfactual short examples (rnncore/data/counterfactuals.py).
+    counterfactuals: float = setting(
+        0.0,
+        "counterfactual sentences per training review: negations put in or taken out (label flipped, original "
+        "kept) and 'A but B' contrasts",
+        0.0,
+        2.0,
+    )
+    language_model: str = setting(
+        "",
+        "start the Embedding and LSTM from this pretrained word language model (train lm): path or run name; "
+        "needs --cell lstm, one layer, and its vocab size, embed dim and units",
+        metavar="MODEL",
+    )
+    validation_fraction: float = setting(
+        0.1, "share of training reviews held out for validation", 0.01, 0.49, step=0.05
+    )
     # --- char data ---
-    corpus: str = "shakespeare"  # "shakespeare", "imdb", or a path to a UTF-8 text file
-    seq_len: int = 100
+    corpus: str = setting("shakespeare", "shakespeare, imdb or a UTF-8 text file")
+    seq_len: int = setting(100, "characters per training sequence", 2, 1_000)
     # --- training ---
-    epochs: int = 3
-    batch_size: int = 64
-    learning_rate: float = 1e-3
-    optimizer: str = "adam"
-    clipnorm: float = 0.0  # 0 = no gradient clipping
-    patience: int = 2  # early stopping on validation loss; 0 = off
-    seed: int = 0
+    epochs: int = setting(3, "passes over the training data", 1, 1_000)
+    batch_size: int = setting(64, "examples per batch", 1, 4_096)
+    learning_rate: float = setting(1e-3, "the optimizer's learning rate", 0.0, 1.0, low_open=True, step=0.0005)
+    optimizer: str = setting("adam", "optimizer", choices=OPTIMIZERS)
+    clipnorm: float = setting(0.0, "clip each gradient's norm at this (0 = off)", 0.0, 1000.0, step=0.5)
+    patience: int = setting(2, "early stopping: epochs without a better validation loss (0 = off)", 0, 1_000)
+    seed: int = setting(0, "random seed", 0, 2**31 - 1)
 
     def __post_init__(self) -> None:
-        _check_choice("task", self.task, TASKS)
-        _check_choice("cell", self.cell, CELLS)
-        _check_choice("pooling", self.pooling, POOLINGS)
-        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        _check_choice("truncating", self.truncating, SIDES)
-        _check_choice("padding", self.padding, SIDES)
-        _check_choice("embedding_init", self.embedding_init, EMBEDDING_INITS)
+        check_settings(self)
         if self.embedding_init != "random" and self.task != "sentiment":
             raise ValueError("embedding_init 'cooccurrence' makes word vectors, so it is for sentiment models only")
         if self.embedding_init == "cooccurrence" and self.vocab_size > MAX_COOCCURRENCE_VOCAB:
@@ -91,54 +118,13 @@ class RunConfig:
                 f"embedding_init 'cooccurrence' counts a vocabulary × vocabulary table; "
                 f"use a vocab_size up to {MAX_COOCCURRENCE_VOCAB:,}"
             )
-        for name, (low, high) in LIMITS.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise ValueError(f"{name} must be a whole number from {low} to {high}; got {value!r}")
-        if not 0 <= self.limit <= 25_000:
-            raise ValueError(f"limit must be 0 (all) or up to 25,000 reviews; got {self.limit!r}")
-        if not 0.0 <= self.sentence_crops <= 2.0:
-            raise ValueError(
-                f"sentence_crops must be from 0 (none) to 2 (twice as many crops as reviews); got "
-                f"{self.sentence_crops!r}"
-            )
-        if not 0.0 <= self.counterfactuals <= 2.0:
-            raise ValueError(
-                f"counterfactuals must be from 0 (none) to 2 (per training review); got {self.counterfactuals!r}"
-            )
         if self.language_model and (
             self.task != "sentiment" or self.cell != "lstm" or self.layers != 1 or self.bidirectional
         ):
             raise ValueError("language_model starts one forward LSTM layer: use cell lstm, 1 layer, not bidirectional")
-        for name in ("dropout", "embedding_dropout"):
-            if not 0.0 <= getattr(self, name) < 1.0:
-                raise ValueError(f"{name} must be in [0, 1); got {getattr(self, name)!r}")
-        if not 0.0 < self.validation_fraction < 0.5:
-            raise ValueError(f"validation_fraction must be in (0, 0.5); got {self.validation_fraction!r}")
-        if not 0.0 < self.learning_rate <= 1.0:
-            raise ValueError(f"learning_rate must be in (0, 1]; got {self.learning_rate!r}")
-        if not 0.0 <= self.clipnorm <= 1e3:
-            raise ValueError(f"clipnorm must be 0 (off) or positive; got {self.clipnorm!r}")
-        if not 0 <= self.seed < 2**31:
-            raise ValueError(f"seed must be in [0, 2^31); got {self.seed!r}")
         if not self.corpus.strip():
             raise ValueError("corpus must be 'shakespeare', 'imdb' or a file path")
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> RunConfig:
-        """Build from a dict, ignoring unknown keys (so older run.json files still load)."""
-        known = {f.name for f in fields(cls)}
-        return cls(**{key: value for key, value in values.items() if key in known})
 
     def with_changes(self, **changes: Any) -> RunConfig:
         """A validated copy with some fields changed."""
         return replace(self, **changes)
-
-
-def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")

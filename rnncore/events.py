@@ -12,7 +12,8 @@ class TrainEvent:
     """One progress report.
 
     kind: "status" (a message), "batch" (after a training batch), "epoch" (after an epoch, with
-    validation metrics), "sample" (generated text after an epoch of a char model), "done".
+    validation metrics; for a Sequence Lab run, after a round of one cell, named in `cell`), "sample" (generated
+    text after an epoch of a char model), "done".
     """
 
     kind: str
@@ -25,6 +26,7 @@ class TrainEvent:
     examples_per_second: float = 0.0
     eta_seconds: float = 0.0
     elapsed_seconds: float = 0.0
+    cell: str = ""  # the cell a Sequence Lab event is about (simplernn | lstm | gru); "" for one-model training
 
     @property
     def progress(self) -> float:

@@ -1,8 +1,14 @@
-"""Named training recipes shared by the Train page, the benchmarks and the docs (RunConfig keyword sets)."""
+"""Named training recipes shared by the Train page, the benchmarks and the docs: each a `Preset` (a name, the
+label the Train page shows, a description and the RunConfig settings it changes from the defaults)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
+
+from rnncore.config import RunConfig
 
 # The Quick preset is tuned to reach ≥ 0.85 test accuracy in about a minute of training on 2 CPU cores:
 # max pooling learns much faster than reading only the last state, and maxlen 200 keeps epochs short.
@@ -84,10 +90,65 @@ LANGUAGE_MODEL_START: dict[str, Any] = dict(
 )
 LANGUAGE_MODEL_SCRATCH: dict[str, Any] = dict(LANGUAGE_MODEL_START, language_model="")
 
-PRESETS: dict[str, dict[str, Any]] = {
-    "Quick ≈ 1 min (GRU 32, max pooling, 2 epochs)": QUICK,
-    "Seed notebook: SimpleRNN 32, maxlen 500": SEED_NOTEBOOK,
-    "Best: BiGRU 64, max pooling (slow)": BEST,
-    "Start from the pretrained language model (LSTM 256, 5,000 reviews)": LANGUAGE_MODEL_START,
-    "The same LSTM 256 from scratch (to compare)": LANGUAGE_MODEL_SCRATCH,
-}
+
+@dataclass(frozen=True)
+class Preset:
+    """A recipe by name: `name` is also the run name the Train page suggests, `label` what its preset box shows,
+    `overrides` the RunConfig settings that differ from the defaults (or that the recipe pins)."""
+
+    name: str
+    label: str
+    description: str
+    overrides: Mapping[str, Any]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "overrides", MappingProxyType(dict(self.overrides)))
+        RunConfig(**self.overrides)  # a recipe with a wrong setting fails at import, not when a student picks it
+
+    def values(self) -> dict[str, Any]:
+        """Every RunConfig setting of this recipe: the defaults with the overrides applied."""
+        return {**RunConfig().to_dict(), **self.overrides}
+
+    def config(self) -> RunConfig:
+        """The recipe as a validated RunConfig."""
+        return RunConfig(**self.overrides)
+
+
+PRESETS: tuple[Preset, ...] = (
+    Preset(
+        "quick-gru32",
+        "Quick ≈ 1 min (GRU 32, max pooling, 2 epochs)",
+        "reaches ≥ 0.85 test accuracy in about a minute on 2 CPU cores",
+        QUICK,
+    ),
+    Preset(
+        "notebook-simplernn32",
+        "Seed notebook: SimpleRNN 32, maxlen 500",
+        "the seed notebook's recipe: it reads the padding and keeps only the last state",
+        SEED_NOTEBOOK,
+    ),
+    Preset("best-bigru64", "Best: BiGRU 64, max pooling (slow)", "the recipe of the shipped imdb-bigru model", BEST),
+    Preset(
+        "lm-lstm256",
+        "Start from the pretrained language model (LSTM 256, 5,000 reviews)",
+        "transfer learning: Embedding and LSTM start from the shipped word language model imdb-lm",
+        LANGUAGE_MODEL_START,
+    ),
+    Preset(
+        "scratch-lstm256",
+        "The same LSTM 256 from scratch (to compare)",
+        "the transfer-learning network from random numbers, to see what the pretraining gave",
+        LANGUAGE_MODEL_SCRATCH,
+    ),
+)
+BY_NAME: dict[str, Preset] = {preset.name: preset for preset in PRESETS}
+BY_LABEL: dict[str, Preset] = {preset.label: preset for preset in PRESETS}
+assert len(BY_NAME) == len(BY_LABEL) == len(PRESETS), "preset names and labels must be unique"
+
+
+def preset(name: str) -> Preset:
+    """The preset called `name` (KeyError naming the known ones otherwise)."""
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"no preset {name!r}; known: {', '.join(BY_NAME)}") from None

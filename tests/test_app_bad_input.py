@@ -70,7 +70,7 @@ def test_closing_the_browser_does_not_stop_training(shipped):
     del at  # the student closes the tab: the session and its page are gone
     gc.collect()
     deadline = time.monotonic() + 120
-    while not job.finished_flag and time.monotonic() < deadline:
+    while not job.is_finished and time.monotonic() < deadline:
         time.sleep(0.2)
     assert job.status == "done", job.error
     assert job.saved is not None and "left-behind" in [run.name for run in ModelStore(class_models_dir()).list_runs()]

@@ -86,7 +86,7 @@ def _fill(at: AppTest, **values) -> None:
 
 def _poll(at: AppTest, job, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
-    while not job.finished_flag and time.monotonic() < deadline:
+    while not job.is_finished and time.monotonic() < deadline:
         time.sleep(1.0)
         at.run()
     at.run()
@@ -212,6 +212,8 @@ def test_a_second_waiting_job_is_refused_on_the_train_page(monkeypatch, tmp_path
 
     pool = JobPool(preload=(), owner_limits={"train": OwnerLimits(running=1, waiting=1)})  # fake tasks only
     monkeypatch.setattr(ui.common, "job_pool", lambda: pool)
+    # an empty class store: a run an earlier test saved with these settings would be handed back (reuse), not refused
+    monkeypatch.setenv("RNNCORE_STORE_DIR", str(tmp_path / "class_models"))
     try:
         at = page("train.py")
         owner = at.session_state["owner_id"]

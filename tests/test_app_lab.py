@@ -55,6 +55,8 @@ def test_a_tiny_run_shows_live_curves_then_results():
     assert list(rows["cell"]) == ["SimpleRNN", "GRU"]
     assert saw_live_curve, "no curve appeared while the run was going"
     assert len(at.tabs) == 3 and "time step t" in " ".join(_charts(at))  # the gradient chart
+    notebook = at.get("download_button")  # the run as a notebook that reproduces it (ui/run_notebooks.py)
+    assert [button.proto.label for button in notebook] == ["Download this run as a notebook"]
 
 
 def test_a_second_run_waits_for_the_first(monkeypatch):

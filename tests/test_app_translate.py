@@ -33,6 +33,7 @@ def test_two_runs_train_side_by_side_then_decode_the_students_input():
         assert not at.exception, [e.value for e in at.exception]
     labels = sorted(m.label for m in at.metric)
     assert labels == ["Exact match, attention off", "Exact match, attention on"]
+    assert [button.proto.label for button in at.get("download_button")] == ["Download as a notebook"] * 2
     at.text_input(key="t2_input").set_value("abcde").run()
     outputs = " ".join(str(m.value) for m in at.markdown if "**Attention" in str(m.value))
     assert "**Attention on:**" in outputs and "**Attention off:**" in outputs

@@ -90,3 +90,29 @@ def test_language_model_bench_times_a_short_run_and_keeps_no_checkpoint(monkeypa
     section = language_model.run(Settings(quick=True, store=ModelStore(tmp_path)))
     assert section.metrics["language_model_tokens_per_s"] > 0 and section.rows[0].status in ("PASS", "MISS")
     assert not [path for path in (cache_dir() / "language_models").glob("bench-*")]
+
+
+def test_class_training_figures_from_the_tabs():
+    from bench.class_training import Tab, parse_percent, projected_last_done, rows, summarize
+
+    assert parse_percent("87.1%") == 0.871 and parse_percent("n/a") is None
+    tabs = [Tab(student=None, pressed=0.5 * n, done=60.0 + n, accuracy=0.86, shared=n > 0) for n in range(3)]
+    tabs.append(Tab(student=None, pressed=2.0, refused="You already have a job waiting"))
+    summary = summarize(tabs)
+    assert summary["done"] == 3 and summary["refused"] == 1 and summary["shared"] == 2
+    assert summary["last_done_s"] == 62.0 and summary["min_accuracy"] == 0.86 and summary["pressed_within_s"] == 2.0
+    assert projected_last_done(tabs, 900) == 63.0  # one more job at the pace measured (one second apart)
+    assert projected_last_done(tabs[:3], 900) == 62.0  # all done: the last one
+    same = dict(summary, runs_saved=1, full_test_accuracy_of_lowest=0.87)
+    flooded = {"presses": 50, "tabs": 10, "refused": 48, "wait_s": 30.0, "one_job_s": 60.0}
+    seeds = dict(summary, budget_s=900.0, projected_last_done_s=63.0)
+    scoring = {"sample_s": 1.0, "full_s": 5.0, "sample_reviews": 5000, "full_reviews": 25000}
+    table = rows(same, {"p50_ms": 80.0, "p95_ms": 300.0, "n": 10}, flooded, seeds, False, scoring)
+    assert [row.status for row in table] == ["MISS", "PASS", "PASS", "PASS", "INFO", "INFO"]  # 3 of 4 done: a MISS
+    assert all(row.status == "SKIP" for row in rows(same, {}, flooded, seeds, True)[:3])
+
+
+def test_bench_runs_only_the_benchmarks_named():
+    assert parse_args(["class_training", "--quick"]).only == ["class_training"] and "class_training" in BENCHMARKS
+    with pytest.raises(SystemExit):
+        parse_args(["no_such_benchmark"])

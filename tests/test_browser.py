@@ -263,6 +263,30 @@ def test_sequence_lab_run_shows_live_curves(page, app_url):
     screenshot(page, "sequence-lab")
 
 
+def test_translate_run_shows_live_curves_then_the_heatmap_for_a_typed_input(page, app_url):
+    """A lesson link sets up a small reversal with attention; Train shows the live curves while the run goes, then
+    the results; a typed input is decoded with its attention heatmap (output × input characters)."""
+    page.goto(app_url + PAGES["translate"] + "?task=reverse&length=5&units=16&attention=on&seed=1")
+    wait_idle(page)
+    expect(page.get_by_text("Output step t copies input step").first).to_be_visible()  # the link chose reversal
+    page.get_by_role("button", name="Train", exact=True).click()
+    live_trace = page.locator(f'{MAIN} [data-testid="stPlotlyChart"] .scatterlayer .trace')
+    expect(live_trace.first).to_be_visible(timeout=LONG_WAIT)  # a curve, before the run has finished
+    assert page.locator(f'{MAIN} [data-testid="stButton"]').get_by_role("button", name="Stop", exact=True).count() == 1
+    expect(page.get_by_text("Exact match, attention on")).to_be_visible(timeout=120_000)  # the results
+    box = page.get_by_label("Input", exact=True)
+    box.fill("abcda")
+    box.press("Enter")
+    expect(page.get_by_text("Attention on:", exact=True)).to_be_visible(timeout=LONG_WAIT)
+    heatmap = page.locator(f'{MAIN} [data-testid="stPlotlyChart"]').filter(has=page.locator(".heatmaplayer .hm"))
+    expect(heatmap.first).to_be_visible(timeout=LONG_WAIT)
+    # the typed input's characters label the heatmap's columns (first the page's example input is shown)
+    expect(heatmap.first.locator(".xtick text")).to_have_text(list("abcda"), timeout=LONG_WAIT)
+    assert_healthy(page)
+    heatmap.first.scroll_into_view_if_needed()
+    screenshot(page, "translate")
+
+
 def test_train_tiny_run(page, app_url):
     open_page(page, app_url, "train")
     fill_train_form(page, epochs=2, patience=0, name="browser-tiny")

@@ -1,4 +1,4 @@
-"""The NumPy BPTT of rnncore.gradients against tf.GradientTape on the same weights (float64), and what the
+"""The NumPy BPTT of rnncore.concepts.gradients against tf.GradientTape on the same weights (float64), and what the
 Concepts page claims from it."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnncore.gradients import backprop_through_time, clip_by_norm, gradient_lab, init_cell, lab_inputs
+from rnncore.concepts.gradients import backprop_through_time, clip_by_norm, demo_inputs, gradient_demo, init_cell
 
 
 def _tape_lab(weights, xs):
@@ -46,7 +46,7 @@ def _tape_lab(weights, xs):
 @pytest.mark.parametrize("scale, gate_bias", [(1.0, 0.0), (2.5, 3.0)])
 def test_numpy_bptt_equals_gradient_tape(cell, scale, gate_bias):
     weights = init_cell(cell, units=5, input_dim=3, seed=7, recurrent_scale=scale, gate_bias=gate_bias)
-    xs = lab_inputs(12, 3, seed=7)
+    xs = demo_inputs(12, 3, seed=7)
     lab = backprop_through_time(weights, xs)
     norms, kernel_gradient, h_last = _tape_lab(weights, xs)
     np.testing.assert_allclose(lab.hidden[-1], h_last, rtol=1e-10, atol=1e-12)
@@ -57,7 +57,7 @@ def test_numpy_bptt_equals_gradient_tape(cell, scale, gate_bias):
 @pytest.mark.parametrize("cell", ["simplernn", "gru"])
 def test_the_jacobian_is_bounded_by_the_product_of_step_gains(cell):
     """‖∏ J_k‖₂ ≤ ∏ ‖J_k‖₂ and ‖·‖_F ≤ √U ‖·‖₂: the page's 'product of factors' picture, checked."""
-    lab = gradient_lab(cell, steps=20, units=6, seed=1)
+    lab = gradient_demo(cell, steps=20, units=6, seed=1)
     for distance in range(1, 20):
         bound = np.sqrt(6) * np.prod(lab.step_gains[20 - distance :])
         assert lab.norms[distance] <= bound * (1 + 1e-9)
@@ -73,28 +73,28 @@ def test_initialisers_match_keras_statistics():
 
 
 def test_simplernn_gradient_vanishes_with_a_small_recurrent_scale_and_is_deterministic():
-    lab = gradient_lab("simplernn", steps=50, units=8, recurrent_scale=0.5, seed=3)
+    lab = gradient_demo("simplernn", steps=50, units=8, recurrent_scale=0.5, seed=3)
     assert lab.norms.shape == (50,) and lab.step_gains.shape == (50,) and lab.hidden.shape == (50, 8)
     assert lab.norms[0] == pytest.approx(np.sqrt(8))
     assert lab.norms[40] < 1e-4 * lab.norms[1]
     assert np.all(lab.step_gains <= 0.5 + 1e-12)  # ‖diag(1-h²) W‖ ≤ ‖W‖ = 0.5 for an orthogonal W
-    again = gradient_lab("simplernn", steps=50, units=8, recurrent_scale=0.5, seed=3)
+    again = gradient_demo("simplernn", steps=50, units=8, recurrent_scale=0.5, seed=3)
     assert np.array_equal(lab.norms, again.norms)
 
 
 def test_a_large_keep_gate_bias_keeps_lstm_and_gru_gradients_alive():
     """The page's claim: opening the forget/update gate flattens the curve; SimpleRNN has no gate to open."""
     for cell in ("lstm", "gru"):
-        closed = gradient_lab(cell, gate_bias=0.0).norms[40]
-        opened = gradient_lab(cell, gate_bias=5.0).norms[40]
+        closed = gradient_demo(cell, gate_bias=0.0).norms[40]
+        opened = gradient_demo(cell, gate_bias=5.0).norms[40]
         assert opened > 100 * closed
 
 
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError, match="cell must be one of"):
-        gradient_lab("transformer")
+        gradient_demo("transformer")
     with pytest.raises(ValueError, match="steps"):
-        gradient_lab("gru", steps=1)
+        gradient_demo("gru", steps=1)
 
 
 def test_clip_by_norm():

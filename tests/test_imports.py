@@ -19,7 +19,8 @@ HEAVY = ("streamlit", "tensorflow", "keras")
 TENSORFLOW = ("tensorflow", "keras", "rnncore.training")
 # The server's code: pages, their UI pieces, and every engine package outside rnncore/training.
 SERVER_SIDE = ["app.py", "pages", "ui", "rnncore/inference", "rnncore/jobs", "rnncore/lab", "rnncore/data"]
-SERVER_SIDE_MODULES = ["rnncore/store.py", "rnncore/teach.py", "rnncore/gradients.py", "rnncore/architecture.py"]
+SERVER_SIDE.append("rnncore/classroom")  # the class database (SQLAlchemy, never TensorFlow)
+SERVER_SIDE_MODULES = ["rnncore/store.py", "rnncore/concepts", "rnncore/architecture.py", "rnncore/environment.py"]
 # Downloading a dataset uses keras.utils.get_file, imported inside the one function that downloads; only
 # training (worker processes, the CLI) ever downloads.
 ALLOWED = {("rnncore/data/downloads.py", "keras")}

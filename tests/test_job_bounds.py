@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 
 from rnncore.config import RunConfig
-from rnncore.jobs.bounds import SETUP_SECONDS, JobBounds, check_job, time_limit, training_examples
+from rnncore.jobs.bounds import SETUP_SECONDS, JobBounds, check_job, estimate_seconds, time_limit, training_examples
 from rnncore.jobs.turns import JobRefused
 from rnncore.presets import QUICK
-from rnncore.teach import estimate_seconds
 
 BOUNDS = JobBounds(max_parameters=3_000_000, max_minutes=10)
 

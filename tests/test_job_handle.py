@@ -27,7 +27,7 @@ def _long_run(job: Job, epochs: int = 60, batches: int = 200, cells: tuple[str, 
         for batch in range(1, batches + 1):
             job.add_event(TrainEvent("batch", epoch=epoch, epochs=epochs, batch=batch, batches=batches))
         for cell in cells:
-            job.add_event(TrainEvent("epoch", message=cell, epoch=epoch, epochs=epochs, metrics={"loss": 1 / epoch}))
+            job.add_event(TrainEvent("epoch", cell=cell, epoch=epoch, epochs=epochs, metrics={"loss": 1 / epoch}))
 
 
 def test_a_finished_job_drops_its_payload_and_old_events():
@@ -44,7 +44,7 @@ def test_a_finished_job_drops_its_payload_and_old_events():
     assert len(events) <= FINISHED_EVENTS + 2 * 5  # a few hundred: at most two more per kind of event
     assert events[-1].kind == "done" and events[0].message == "Loading data …"
     for cell in ("lstm", "gru"):  # each lab cell's curve keeps its end point
-        epochs = [e.epoch for e in events if e.kind == "epoch" and e.message == cell]
+        epochs = [e.epoch for e in events if e.kind == "epoch" and e.cell == cell]
         assert epochs[0] == 1 and epochs[-1] == 60 and epochs == sorted(epochs)
     batches = [e for e in events if e.kind == "batch"]
     assert len(batches) >= FINISHED_EVENTS // 2 and (batches[-1].epoch, batches[-1].batch) == (60, 200)

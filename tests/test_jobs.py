@@ -342,7 +342,7 @@ def test_a_job_is_stopped_at_its_time_limit_keeping_what_it_learned(make_pool, g
     assert slow.wait(TIMEOUT)
     assert slow.stopped_at_deadline and slow.cancel_requested
     assert slow.status == CANCELLED and slow.result.cancelled and slow.result.batches > 0  # cooperative: kept
-    assert 1.0 <= slow.finished - slow.started < 6
+    assert 1.0 <= slow.finished_at - slow.started < 6
     assert "Stopped at its time limit (1 s)" in slow.last_event("done").message
     assert any("Time limit reached" in event.message for event in slow.events())
     _wait_until(lambda: "next" in gates.started())

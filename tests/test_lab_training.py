@@ -24,7 +24,7 @@ def test_a_tiny_run_of_every_task(name):
     assert list(result.outcomes) == ["simplernn", "gru"] and not result.cancelled
     curve_events = [event for event in events if event.kind == "epoch"]
     # round 0 of every cell first (before any compiling), then the rounds interleaved
-    assert [(event.message, event.epoch) for event in curve_events] == [
+    assert [(event.cell, event.epoch) for event in curve_events] == [
         ("simplernn", 0),
         ("gru", 0),
         ("simplernn", 1),

@@ -25,10 +25,11 @@ DEV_SET = REPO_ROOT / "tests" / "data" / "short_reviews.tsv"
 MAIN_CATEGORIES = ("negation", "contrast", "comparison", "idiom", "plain", "intensity", "but_contrast", "used_to")
 # Measured on 2026-12-01 on the 459-sentence suite (NumPy mirror, float16 weights) with the models of issue 19
 # (counterfactual negations and contrasts; imdb-lstm fine-tuned from the word language model): imdb-bigru 76.7 %,
-# imdb-lstm 77.3 %, imdb-simplernn 72.5 % (before issue 19: 69.9 / 65.4 / 65.4 %). Each overall floor is the
+# imdb-lstm 79.5 % (from the 3-epoch language model, 2026-12-02; 77.3 % from its first epoch), imdb-simplernn 72.5 %
+# (before issue 19: 69.9 / 65.4 / 65.4 %). Each overall floor is the
 # measured figure minus 3 points, each category's minus 8 (a category has 36–104 sentences), rounded down.
 # Regenerate both with `python scripts/dev_suite.py --floors models/imdb-bigru models/imdb-lstm models/imdb-simplernn`.
-FLOORS = {"imdb-bigru": 0.73, "imdb-lstm": 0.74, "imdb-simplernn": 0.69}
+FLOORS = {"imdb-bigru": 0.73, "imdb-lstm": 0.76, "imdb-simplernn": 0.69}
 CATEGORY_FLOORS = {
     "imdb-bigru": {
         "but_contrast": 0.85,
@@ -43,16 +44,16 @@ CATEGORY_FLOORS = {
         "used_to": 0.72,
     },
     "imdb-lstm": {
-        "but_contrast": 0.85,
+        "but_contrast": 0.82,
         "comparison": 0.67,
         "contrast": 0.77,
-        "idiom": 0.66,
-        "intensity": 0.79,
-        "negated_negative": 0.38,
-        "negated_positive": 0.67,
-        "negation": 0.62,
-        "plain": 0.9,
-        "used_to": 0.64,
+        "idiom": 0.71,
+        "intensity": 0.88,
+        "negated_negative": 0.47,
+        "negated_positive": 0.7,
+        "negation": 0.59,
+        "plain": 0.92,
+        "used_to": 0.58,
     },
     "imdb-simplernn": {
         "but_contrast": 0.82,

@@ -1,22 +1,17 @@
-"""Teaching computations: hand RNN, parameter formula, padding view, Keras code."""
+"""Teaching computations: hand RNN (rnncore.concepts), parameter formula (rnncore.architecture), padding view,
+time estimate and Keras code."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from rnncore.architecture import count_parameters
+from rnncore.architecture import count_parameters, parameter_rows
+from rnncore.concepts.rnn_step import tiny_rnn_steps, tiny_rnn_weights
+from rnncore.concepts.words import nearest_words, pad_view, run_masked_rnn
 from rnncore.config import RunConfig
-from rnncore.teach import (
-    estimate_seconds,
-    keras_code,
-    nearest_words,
-    pad_view,
-    parameter_rows,
-    run_masked_rnn,
-    tiny_rnn_steps,
-    tiny_rnn_weights,
-)
+from rnncore.jobs.bounds import estimate_seconds
+from rnncore.notebooks import keras_code
 
 
 def test_tiny_rnn_terms_add_up():

@@ -4,8 +4,7 @@ every independent section uses). Everything heavy lives in rnncore; this is UI g
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,9 @@ from typing import Any
 import streamlit as st
 
 import ui.server_threads  # noqa: F401  (one BLAS thread for the server's NumPy inference: see the module)
+from rnncore import environment
+from rnncore.classroom import class_db
+from rnncore.classroom.database import TRAINING_PAUSED
 from rnncore.config import RunConfig
 from rnncore.errors import ModelLoadError, RnncoreError
 from rnncore.inference.predict import Predictor
@@ -21,8 +23,9 @@ from rnncore.inference.sample import CharSampler
 from rnncore.jobs import DONE, Job, JobPool, JobRefused, OwnerLimits
 from rnncore.jobs.bounds import JobBounds, check_job, time_limit
 from rnncore.jobs.factory import make_pool
+from rnncore.jobs.quota import StoreQuota, check_quota, owner_tag
 from rnncore.jobs.requests import EXPORT_TASK, TRAIN_TASK, TrainingRequest
-from rnncore.lab.config import RUNS_PER_WORKER
+from rnncore.jobs.reuse import CLASSMATE, YOURS_AGAIN, result_from_run, reusable_run, settings_key
 from rnncore.paths import class_models_dir, shipped_models_dir
 from rnncore.store import INFO_FILE, MODEL_FILE, WEIGHTS_FILE, ModelStore, RunInfo
 from ui.student import student_id
@@ -118,18 +121,18 @@ def job_pool() -> JobPool:
     RNNCORE_RAY_ADDRESS is set (rnncore/jobs/factory.py). Training jobs take fair turns by student, each with
     at most RNNCORE_JOBS_RUNNING_PER_STUDENT running and RNNCORE_JOBS_WAITING_PER_STUDENT waiting (default 1)."""
     limits = classroom_limits()
-    lanes = {"train": max_jobs(), "lab": _setting_number("RNNCORE_LAB_WORKERS", 1)}
+    lanes = {"train": max_jobs(), "lab": classroom_number(environment.LAB_WORKERS)}
     per_student = OwnerLimits(running=limits.running_per_student, waiting=limits.waiting_per_student)
     return make_pool(
         lanes,
-        slots={"lab": _setting_number("RNNCORE_LAB_RUNS_PER_WORKER", RUNS_PER_WORKER)},
+        slots={"lab": classroom_number(environment.LAB_RUNS_PER_WORKER)},
         owner_limits={"train": per_student},  # lab runs: one at a time per student (ui/lab.py)
     )
 
 
 def max_jobs() -> int:
     """How many training jobs run at once (RNNCORE_MAX_JOBS, default 1); the rest wait in the queue."""
-    return _setting_number("RNNCORE_MAX_JOBS", 1)
+    return classroom_number(environment.MAX_JOBS)
 
 
 def jobs_at_once() -> str:
@@ -140,8 +143,13 @@ def jobs_at_once() -> str:
 
 def warm_workers() -> None:
     """Start the worker processes in the background (they import TensorFlow while students read), so the
-    first Train click starts at once. Nothing happens when training is switched off."""
-    if classroom_limits().training_enabled:
+    first Train click starts at once. Nothing happens when training is switched off, or when a classroom setting
+    is invalid (the pages that train say what is wrong)."""
+    try:
+        enabled = classroom_limits().training_enabled
+    except ValueError:
+        return
+    if enabled:
         job_pool()
 
 
@@ -151,27 +159,15 @@ PAUSED_NOTICE = (
 )
 
 
-@dataclass
-class ClassSwitches:
-    """What the teacher switched for the whole class on the Teacher page (process-wide, until a restart)."""
-
-    training_paused: bool = False
-
-
-@st.cache_resource
-def class_switches() -> ClassSwitches:
-    """The one ClassSwitches of this server process (every session sees the same)."""
-    return ClassSwitches()
-
-
 def training_paused() -> bool:
-    """Whether the teacher paused training (new jobs are refused; running ones continue)."""
-    return class_switches().training_paused
+    """Whether the teacher paused training (new jobs are refused; running ones continue). A live setting of the
+    class database (rnncore/classroom), so every replica of the app sees it, and a restart keeps it."""
+    return class_db().switch(TRAINING_PAUSED, False)
 
 
 def set_training_paused(paused: bool) -> None:
     """Pause (True) or resume (False) training for the whole class."""
-    class_switches().training_paused = paused
+    class_db().set_switch(TRAINING_PAUSED, paused)
 
 
 def paused_notice() -> None:
@@ -183,17 +179,47 @@ def paused_notice() -> None:
 def submit_training(config: RunConfig, label: str, save_name: str, data: Any = None) -> Job:
     """Queue a training job for this student; the model is saved into the class store when it finishes.
     Raises JobRefused (nothing queued) while the teacher has paused training, for a job over the classroom
-    caps or a student with a job waiting; the job is stopped at its time limit (twice its estimate, at most
-    RNNCORE_MAX_JOB_MINUTES)."""
+    caps, a student with a job waiting or a full store quota (RNNCORE_STORE_MB_PER_STUDENT, RNNCORE_STORE_MB_CLASS);
+    the job is stopped at its time limit (twice its estimate, at most RNNCORE_MAX_JOB_MINUTES) and scored on the
+    lesson's test sample (RNNCORE_TEST_SAMPLE). With RNNCORE_REUSE_RUNS on, exactly the same settings and seed as
+    a waiting, running or saved job give that job (rnncore/jobs/reuse.py): its owner is then someone else, or its
+    `note` says which saved run it is."""
     if training_paused():
         raise JobRefused(PAUSED_NOTICE)
     bounds = job_bounds()
     alphabet = getattr(getattr(data, "vocabulary", None), "size", None)  # a student's own text, prepared here
     limit = time_limit(check_job(config, bounds, alphabet), bounds)
-    request = TrainingRequest(config, data, str(class_models_dir()), save_name)
-    return job_pool().submit(
-        TRAIN_TASK, request, lane="train", owner=session_owner(), label=label, config=config, time_limit=limit
+    pool, owner, store = job_pool(), session_owner(), ModelStore(class_models_dir())
+    key = settings_key(config, data) if environment.switch(environment.REUSE_RUNS, classroom_table()) else ""
+    reused = pool.share_existing(key, "train", owner) or _saved_run_again(key, config, store, owner)
+    if reused is not None:
+        return reused
+    check_quota(owner, config, store, store_quota(), pool.jobs(lane="train"))
+    sample = classroom_number(environment.TEST_SAMPLE)
+    request = TrainingRequest(config, data, str(store.root), save_name, owner_tag(owner), sample)
+    return pool.submit(
+        TRAIN_TASK, request, lane="train", owner=owner, label=label, config=config, time_limit=limit, reuse_key=key
     )
+
+
+def _saved_run_again(key: str, config: RunConfig, store: ModelStore, owner: str) -> Job | None:
+    """A run of the class store trained with exactly `config`, listed as a finished job of `owner`'s (None if
+    there is none, or it cannot be read)."""
+    run = reusable_run(store, config) if key else None
+    if run is None:
+        return None
+    try:
+        result = result_from_run(run)
+    except ModelLoadError:  # deleted or broken meanwhile: train it again
+        return None
+    note = YOURS_AGAIN if run.info.get("owner") == owner_tag(owner) else CLASSMATE
+    return job_pool().add_finished(result, owner=owner, label=run.name, config=config, note=f"{note} ({run.name})")
+
+
+def store_quota() -> StoreQuota:
+    """How much of the class store a student's runs and all runs may fill (RNNCORE_STORE_MB_PER_STUDENT,
+    RNNCORE_STORE_MB_CLASS; 0 = no quota)."""
+    return StoreQuota(classroom_number(environment.STORE_MB_PER_STUDENT), classroom_number(environment.STORE_MB_CLASS))
 
 
 def job_bounds() -> JobBounds:
@@ -221,14 +247,13 @@ def session_jobs(lane: str, state_key: str, task: str | None = None) -> tuple[li
     return mine, job_id
 
 
-def _setting(name: str, default: str) -> str:
-    """Environment variable first, then .streamlit/secrets.toml ([classroom] table), then default."""
-    if name in os.environ:
-        return os.environ[name]
+def classroom_table() -> Mapping:
+    """The [classroom] table of .streamlit/secrets.toml (empty when there is none); environment variables win
+    over it (rnncore/environment.py)."""
     try:
-        return str(st.secrets.get("classroom", {}).get(name.lower(), default))
+        return st.secrets.get("classroom", {})
     except Exception:  # no secrets.toml, or a malformed one, must not break every page
-        return default
+        return {}
 
 
 @dataclass(frozen=True)
@@ -246,25 +271,22 @@ class ClassroomLimits:
     waiting_per_student: int = 1
 
 
-def _setting_number(name: str, default: int) -> int:
-    """A whole-number setting of at least 1; an invalid value falls back to the default."""
-    try:
-        return max(1, int(_setting(name, str(default))))
-    except ValueError:
-        return default
+def classroom_number(setting: environment.Setting) -> int:
+    """A whole-number classroom setting: the environment, else secrets.toml's [classroom] table, else its
+    default; a ValueError naming the variable for an invalid value (shown by the page's error boundary)."""
+    return environment.whole(setting, classroom_table())
 
 
 def classroom_limits() -> ClassroomLimits:
-    """Current limits; invalid values fall back to the defaults."""
-    enabled = _setting("RNNCORE_TRAINING", "on").strip().lower() not in ("0", "off", "false", "no")
+    """Current limits (rnncore/environment.py declares each); ValueError for an invalid value."""
     return ClassroomLimits(
-        enabled,
-        _setting_number("RNNCORE_MAX_EPOCHS", 20),
-        _setting_number("RNNCORE_MAX_TRAIN_REVIEWS", 25_000),
-        _setting_number("RNNCORE_MAX_PARAMETERS", 3_000_000),
-        _setting_number("RNNCORE_MAX_JOB_MINUTES", 10),
-        _setting_number("RNNCORE_JOBS_RUNNING_PER_STUDENT", 1),
-        _setting_number("RNNCORE_JOBS_WAITING_PER_STUDENT", 1),
+        environment.switch(environment.TRAINING, classroom_table()),
+        classroom_number(environment.MAX_EPOCHS),
+        classroom_number(environment.MAX_TRAIN_REVIEWS),
+        classroom_number(environment.MAX_PARAMETERS),
+        classroom_number(environment.MAX_JOB_MINUTES),
+        classroom_number(environment.JOBS_RUNNING_PER_STUDENT),
+        classroom_number(environment.JOBS_WAITING_PER_STUDENT),
     )
 
 

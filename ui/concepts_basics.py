@@ -8,9 +8,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from rnncore.architecture import CELL_CLASS, count_parameters
+from rnncore.architecture import CELL_CLASS, count_parameters, parameter_rows
+from rnncore.concepts.rnn_step import tiny_rnn_steps, tiny_rnn_weights
 from rnncore.config import CELLS, RunConfig
-from rnncore.teach import parameter_rows, tiny_rnn_steps, tiny_rnn_weights
 
 INPUTS = np.array([[1.0, 0.0], [0.5, -1.0], [0.0, 2.0], [-1.0, 0.5]])  # x_1..x_4, 2 features each
 
@@ -168,6 +168,12 @@ def architectures_section() -> None:
     with right:
         st.markdown(text)
         st.code(code, language="python")
+        if shape == "seq2seq":  # trained live, with and without attention, on the Translate page
+            label = "Train one live, with and without attention, on the Translate page"
+            try:
+                st.page_link("pages/translate.py", label=label, icon=":material/translate:")
+            except st.errors.StreamlitAPIException:  # this page run on its own (a test): a plain link
+                st.markdown(f"[{label}](translate)")
 
     st.subheader("Parameter calculator")
     st.caption("Try it: these numbers match `model.summary()` for the Keras model on the right.")

@@ -10,12 +10,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from rnncore.architecture import CELL_CLASS
+from rnncore.concepts.gradients import GradientDemo, clip_by_norm, gradient_demo
+from rnncore.concepts.words import nearest_words, pad_view, run_masked_rnn
 from rnncore.data.text import Vocabulary, tokenize
-from rnncore.gradients import GradientLab, clip_by_norm, gradient_lab
-from rnncore.teach import nearest_words, pad_view, run_masked_rnn
 from ui.common import load_predictor, model_choices, no_model_message, show_error
 
-LAB_STEPS, LAB_UNITS = 50, 16
+DEMO_STEPS, DEMO_UNITS = 50, 16
 # Limits of the free-text boxes: each is re-sent with every rerun, and each view below draws one cell per word.
 MAX_GATE_SENTENCE_CHARS = 300  # the gate plots get one column per word: a sentence, not an essay
 MAX_DEMO_REVIEW_CHARS = 5_000
@@ -24,8 +24,8 @@ MAX_WORD_CHARS = 40  # one word: longer than any in a vocabulary
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _lab(cell: str, scale: float, seed: int, gate_bias: float) -> GradientLab:
-    return gradient_lab(cell, LAB_STEPS, LAB_UNITS, scale, seed, gate_bias)
+def _demo(cell: str, scale: float, seed: int, gate_bias: float) -> GradientDemo:
+    return gradient_demo(cell, DEMO_STEPS, DEMO_UNITS, scale, seed, gate_bias)
 
 
 def gradients_section() -> None:
@@ -42,7 +42,7 @@ def gradients_section() -> None:
         "A product of many factors smaller than 1 **vanishes** (early words cannot be learned from); larger "
         "than 1 it **explodes** (training jumps around). Below: real gradients of fresh 16-unit cells on a fixed "
         "random sequence of 50 steps, computed exactly by backpropagation through time written out in NumPy "
-        "(`rnncore/gradients.py`, checked against `tf.GradientTape` in the tests)."
+        "(`rnncore/concepts/gradients.py`, checked against `tf.GradientTape` in the tests)."
     )
     cols = st.columns(4)
     scale = cols[0].slider("Recurrent weight scale", 0.25, 3.0, 1.0, 0.25, key="c3_scale")
@@ -52,15 +52,15 @@ def gradients_section() -> None:
     seed = int(cols[2].number_input("Seed", 0, 9999, 0, key="c3_seed"))
     clipnorm = cols[3].number_input("clipnorm threshold", 0.1, 100.0, 1.0, 0.5, key="c3_clip")
     try:
-        labs = {cell: _lab(cell, float(scale), seed, float(gate_bias)) for cell in ("simplernn", "lstm", "gru")}
+        demos = {cell: _demo(cell, float(scale), seed, float(gate_bias)) for cell in ("simplernn", "lstm", "gru")}
     except ValueError as error:
         show_error(error)
         return
     figure = go.Figure()
-    distance = np.arange(1, LAB_STEPS)
-    for cell, lab in labs.items():
+    distance = np.arange(1, DEMO_STEPS)
+    for cell, demo in demos.items():
         figure.add_trace(
-            go.Scatter(x=distance, y=np.maximum(lab.norms[1:], 1e-30), name=CELL_CLASS[cell], mode="lines")
+            go.Scatter(x=distance, y=np.maximum(demo.norms[1:], 1e-30), name=CELL_CLASS[cell], mode="lines")
         )
     figure.update_layout(
         yaxis_type="log",
@@ -71,8 +71,8 @@ def gradients_section() -> None:
     )
     st.plotly_chart(figure, width="stretch")
     summary = " · ".join(
-        f"{CELL_CLASS[cell]}: distance 1 → {lab.norms[1]:.2e}, distance 40 → {lab.norms[40]:.2e}"
-        for cell, lab in labs.items()
+        f"{CELL_CLASS[cell]}: distance 1 → {demo.norms[1]:.2e}, distance 40 → {demo.norms[40]:.2e}"
+        for cell, demo in demos.items()
     )
     st.caption(summary)
     st.markdown(
@@ -81,12 +81,12 @@ def gradients_section() -> None:
         "teaches an LSTM/GRU — keep the forget/update gate open — and their line flattens, while SimpleRNN "
         "has no gate to open. Raise the recurrent scale above ~1.5 to see SimpleRNN gradients grow instead."
     )
-    _step_factors(labs)
+    _step_factors(demos)
     st.subheader("Gradient clipping")
     st.latex(r"g \leftarrow g \cdot \min\!\left(1, \frac{\text{clipnorm}}{\lVert g \rVert}\right)")
     rows = []
-    for cell, lab in labs.items():
-        gradient = lab.kernel_gradient
+    for cell, demo in demos.items():
+        gradient = demo.kernel_gradient
         before = float(np.linalg.norm(gradient))
         after = float(np.linalg.norm(clip_by_norm(gradient, float(clipnorm))))
         rows.append({"cell": CELL_CLASS[cell], "‖g‖ before": round(before, 4), "‖g‖ after clipping": round(after, 4)})
@@ -97,7 +97,7 @@ def gradients_section() -> None:
     )
 
 
-def _step_factors(labs: dict[str, GradientLab]) -> None:
+def _step_factors(demos: dict[str, GradientDemo]) -> None:
     """The factors of the product: how much each single step stretches or shrinks the gradient."""
     with st.expander("Look inside the product: one factor per step"):
         st.markdown(
@@ -106,9 +106,9 @@ def _step_factors(labs: dict[str, GradientLab]) -> None:
             "can grow it; the curve above is bounded by the product of these factors."
         )
         figure = go.Figure()
-        steps = np.arange(1, LAB_STEPS + 1)
-        for cell, lab in labs.items():
-            figure.add_trace(go.Scatter(x=steps, y=lab.step_gains, name=CELL_CLASS[cell], mode="lines+markers"))
+        steps = np.arange(1, DEMO_STEPS + 1)
+        for cell, demo in demos.items():
+            figure.add_trace(go.Scatter(x=steps, y=demo.step_gains, name=CELL_CLASS[cell], mode="lines+markers"))
         figure.add_hline(y=1.0, line_dash="dot", annotation_text="1: neither shrinks nor grows")
         figure.update_layout(
             xaxis_title="time step k",
@@ -118,7 +118,7 @@ def _step_factors(labs: dict[str, GradientLab]) -> None:
         )
         st.plotly_chart(figure, width="stretch")
         typical = " · ".join(
-            f"{CELL_CLASS[cell]}: median {np.median(lab.step_gains):.2f}" for cell, lab in labs.items()
+            f"{CELL_CLASS[cell]}: median {np.median(demo.step_gains):.2f}" for cell, demo in demos.items()
         )
         st.caption(f"{typical}. Fifty factors of 0.8 multiply to 0.8⁵⁰ ≈ 1.4e-05.")
 

@@ -65,7 +65,7 @@ def job_progress(job_id: int) -> None:
     job = job_pool().get(job_id)
     if job is None:
         return
-    if job.finished_flag:
+    if job.is_finished:
         st.rerun()  # a full rerun refreshes the model picker and stops this polling
     if job.status == "queued":
         st.info(f"Waiting for the server: position {job.queue_position()} in the queue.", icon="⏳")
@@ -123,7 +123,7 @@ def render_training(max_pasted_chars: int) -> None:
     paused_notice()
     job_id = st.session_state.get("generate_job")
     job = job_pool().get(job_id) if job_id else None
-    if job is not None and not job.finished_flag:
+    if job is not None and not job.is_finished:
         job_progress(job.id)
         return
     if job is not None:

@@ -9,6 +9,8 @@ import streamlit as st
 
 from ui.common import ModelChoice
 from ui.generate_figures import distribution_figure, drawn_character_html
+from ui.generate_link import TEMPERATURE, TEMPERATURE_RANGE
+from ui.lesson_links import control
 
 MAX_LENGTH = 2_000  # a shared server: 2,000 characters is plenty to read in class
 STREAM_EVERY = 20  # characters between screen updates while generating
@@ -122,14 +124,16 @@ def render_generator(choice: ModelChoice, sampler, prime: str) -> None:
     """Controls, streaming output and the inspection tools for one model, after its priming text `prime`."""
     columns = st.columns(5)
     length = columns[0].slider("Length", 10, MAX_LENGTH, 300, 10, key="generate_length")
-    temperature = columns[1].slider(
-        "Temperature",
-        0.05,
-        2.0,
-        0.8,
-        0.05,
-        key="generate_temperature",
-        help="Divides the logits before softmax: < 1 sharpens, > 1 flattens.",
+    temperature = control(
+        TEMPERATURE,
+        lambda: columns[1].slider(
+            "Temperature",
+            *TEMPERATURE_RANGE[:2],
+            0.8,
+            TEMPERATURE_RANGE[2],
+            key="generate_temperature",
+            help="Divides the logits before softmax: < 1 sharpens, > 1 flattens.",
+        ),
     )
     top_k = columns[2].number_input(
         "Top-k (0 = off)",

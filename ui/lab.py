@@ -19,10 +19,12 @@ from rnncore.lab.results import LabResult
 from rnncore.lab.tasks import TASKS
 from ui.common import job_pool, session_owner
 from ui.lesson_links import LinkField, choice, control, link_box, open_link, update_link, whole
+from ui.settings_widgets import bounds, choices_of, number_input_for
 
 COLOURS = {"simplernn": "#1f77b4", "lstm": "#d62728", "gru": "#2ca02c"}
-UNITS = (4, 8, 16, 32, 64)
+UNITS = (4, 8, 16, 32, 64)  # the page's choices, within LabConfig's limits (a test checks)
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1)
+DEFAULTS = LabConfig()
 MEASURED_TABLE = Path(__file__).resolve().parents[1] / "docs" / "lab_table.md"
 JOB_KEY = "lab_job_id"
 
@@ -50,7 +52,7 @@ LINK = [
     LinkField("cells", "lab_cells", _cells, ",".join),
     LinkField("units", "lab_units", lambda text: choice(UNITS)(int(text))),
     LinkField("lr", "lab_lr", lambda text: choice(LEARNING_RATES)(float(text))),
-    LinkField("seed", "lab_seed", whole(0, 9999)),
+    LinkField("seed", "lab_seed", whole(*bounds(LabConfig, "seed"))),
 ]
 TASK, LENGTH, CELLS, UNITS_FIELD, RATE, SEED = LINK
 
@@ -82,18 +84,19 @@ def settings() -> LabConfig | None:
         CELLS,
         lambda: columns[1].multiselect(
             "Cells to compare",
-            LAB_CELLS,
-            default=list(LAB_CELLS),
+            choices_of(LabConfig, "cells"),
+            default=list(DEFAULTS.cells),
             format_func=CELL_CLASS.get,
             max_selections=3,
             key="lab_cells",
         ),
     )
-    units = control(UNITS_FIELD, lambda: columns[2].select_slider("Units", UNITS, 16, key="lab_units"))
-    learning_rate = control(RATE, lambda: columns[3].select_slider("Learning rate", LEARNING_RATES, 0.01, key="lab_lr"))
+    units = control(UNITS_FIELD, lambda: columns[2].select_slider("Units", UNITS, DEFAULTS.units, key="lab_units"))
+    learning_rate = control(
+        RATE, lambda: columns[3].select_slider("Learning rate", LEARNING_RATES, DEFAULTS.learning_rate, key="lab_lr")
+    )
     seed = control(
-        SEED,
-        lambda: columns[4].number_input("Seed", 0, 9999, 0, key="lab_seed", help="Same seed, same data and start."),
+        SEED, lambda: number_input_for(columns[4], LabConfig, "seed", "Seed", value=DEFAULTS.seed, key="lab_seed")
     )
     update_link(LINK)
     link_box(LINK)
@@ -114,7 +117,7 @@ def settings() -> LabConfig | None:
 def submit(config: LabConfig) -> Job | None:
     """Queue a lab run for this session, one at a time per session (a classroom limit)."""
     pool = job_pool()
-    busy = [job for job in pool.jobs(session_owner(), lane="lab") if not job.finished_flag]
+    busy = [job for job in pool.jobs(session_owner(), lane="lab") if not job.is_finished]
     if busy:
         st.warning("Your previous lab run is still going: wait for it or press Stop first.")
         return None
@@ -128,9 +131,9 @@ def curves(job: Job) -> dict[str, list]:
     """Per cell, the (seconds, metric, loss, round) points reported so far."""
     points: dict[str, list] = {cell: [] for cell in job.config.cells}
     for event in job.events():
-        if event.kind == "epoch" and event.message in points:
+        if event.kind == "epoch" and event.cell in points:
             metrics = event.metrics
-            points[event.message].append((metrics["seconds"], metrics["metric"], metrics["loss"], event.epoch))
+            points[event.cell].append((metrics["seconds"], metrics["metric"], metrics["loss"], event.epoch))
     return points
 
 
@@ -191,7 +194,7 @@ def monitor(job_id: int) -> None:
     if job is None:
         st.warning("This run is no longer known (the server was restarted).")
         return
-    if job.finished_flag:
+    if job.is_finished:
         st.rerun(scope="app")
     if job.status == "queued":
         st.info(f"Waiting for a lab worker: position {job.queue_position()} in the lab queue.")

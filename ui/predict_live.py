@@ -68,8 +68,9 @@ def render_verdict(predictor, text: str) -> Prediction:
     lesson = example_lesson(text, prediction.probability)  # a model's known blind spot, said as a teaching point
     if lesson:
         right.info(lesson, icon="🎓")
-    if len(text) > MAX_REVIEW_CHARS:
-        right.warning(f"Your review has {len(text):,} characters; only the first {MAX_REVIEW_CHARS:,} were read.")
+    typed = st.session_state.get("review_typed_chars", len(text))
+    if typed > MAX_REVIEW_CHARS:
+        right.warning(f"Your review has {typed:,} characters; only the first {MAX_REVIEW_CHARS:,} were read.")
     tokens = predictor.tokens(text)
     cut = sum(token.truncated for token in tokens)
     if cut:

@@ -57,7 +57,9 @@ def review_input(long_mode: bool) -> str:
             key=_input_key("keyup"),
             placeholder="Type a movie review …",
         )
-    st.session_state["review_text"] = text or ""
+    # max_chars binds the browser only; a client of the websocket can send 20 MB, so the server cuts it too
+    st.session_state["review_typed_chars"] = len(text or "")
+    st.session_state["review_text"] = (text or "")[:MAX_REVIEW_CHARS]
     return st.session_state["review_text"]
 
 

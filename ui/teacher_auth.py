@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 import threading
 import time
@@ -16,24 +15,22 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from ui.common import _setting
+from rnncore import environment
+from ui.common import classroom_table
 from ui.student import student_id
 
-PASSWORD_VARIABLE = "RNNCORE_TEACHER_PASSWORD"
+PASSWORD_VARIABLE = environment.TEACHER_PASSWORD.name
 SIGNED_IN_KEY = "teacher_signed_in"  # session state: the fingerprint of the password signed in with
 
 
 def teacher_password() -> str:
     """The configured password ("" when none): RNNCORE_TEACHER_PASSWORD, else secrets.toml's [classroom]
     teacher_password (or rnncore_teacher_password, the spelling of the other classroom settings)."""
-    value = os.environ.get(PASSWORD_VARIABLE)
+    value = environment.raw(environment.TEACHER_PASSWORD)
     if value is None:
-        try:
-            value = st.secrets.get("classroom", {}).get("teacher_password")
-        except Exception:  # no secrets.toml, or a malformed one: then only the variable can set it
-            value = None
+        value = classroom_table().get("teacher_password")
     if value is None:
-        value = _setting(PASSWORD_VARIABLE, "")
+        value = environment.text(environment.TEACHER_PASSWORD, classroom_table())
     return "" if not str(value).strip() else str(value)  # a blank password would let anyone in
 
 

@@ -51,9 +51,9 @@ def time_used(job: Job, now: float | None = None) -> str:
     """How long a job has run (or ran); for a waiting job, how long it has waited."""
     now = time.time() if now is None else now
     if job.started is None:
-        seconds, what = (job.finished or now) - job.created, "waited "
+        seconds, what = (job.finished_at or now) - job.created, "waited "
     else:
-        seconds, what = (job.finished or now) - job.started, ""
+        seconds, what = (job.finished_at or now) - job.started, ""
     seconds = max(0.0, seconds)
     text = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
     return what + text
@@ -67,7 +67,7 @@ def job_row(job: Job, now: float | None = None) -> dict[str, Any]:
         "lane": job.lane,
         "label": job.label,
         "settings": settings_summary(job.config),
-        "state": job.status + (" (stopping)" if job.cancel_requested and not job.finished_flag else ""),
+        "state": job.status + (" (stopping)" if job.cancel_requested and not job.is_finished else ""),
         "queue position": job.queue_position() or None,
         "time used": time_used(job, now),
     }

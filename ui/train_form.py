@@ -8,21 +8,24 @@ import time
 import streamlit as st
 
 from rnncore.architecture import CELL_CLASS, count_parameters
-from rnncore.config import CELLS, EMBEDDING_INITS, OPTIMIZERS, POOLINGS, SIDES, RunConfig
-from rnncore.presets import PRESETS as RECIPES
-from rnncore.teach import estimate_seconds
+from rnncore.config import CHARS_ONLY, IMDB_TRAIN_REVIEWS, MAX_COOCCURRENCE_VOCAB, RunConfig
+from rnncore.jobs.bounds import estimate_seconds
+from rnncore.presets import BY_LABEL, PRESETS
+from rnncore.settings import described
 from ui.common import ClassroomLimits, jobs_at_once, model_choices
+from ui.settings_widgets import choices_of, help_of, number_input_for, typed
 
-IMDB_TRAIN_REVIEWS = 25_000
-RUN_NAMES = ("quick-gru32", "notebook-simplernn32", "best-bigru64", "lm-lstm256", "scratch-lstm256")
-# The recipes live in rnncore.presets (the benchmarks use them too); the form adds a run name.
-PRESETS = {
-    label: {**{k: v for k, v in recipe.items() if k != "task"}, "name": name}
-    for (label, recipe), name in zip(RECIPES.items(), RUN_NAMES, strict=True)
-}
-BASE = next(iter(PRESETS.values()))
-FIELDS = list(BASE)
+NOT_ON_FORM = ("task", "sentence_crops", "counterfactuals", *CHARS_ONLY)  # CLI-only or not sentiment settings
+SETTINGS = [item.name for item in described(RunConfig) if item.name not in NOT_ON_FORM]
+FIELDS = [*SETTINGS, "name"]  # the settings and the run name
 EMBEDDING_INIT_LABELS = {"random": "random numbers", "cooccurrence": "word vectors (unlabelled reviews)"}
+
+
+def preset_values(label: str) -> dict:
+    """The form's values for the preset shown as `label`: its settings and its name as the run name."""
+    preset = BY_LABEL[label]
+    values = preset.values()
+    return {**{field: values[field] for field in SETTINGS}, "name": preset.name}
 
 
 def _key(field: str) -> str:
@@ -31,14 +34,14 @@ def _key(field: str) -> str:
 
 def apply_preset() -> None:
     """Callback of the preset selectbox: write the preset's values into the form's widget state."""
-    for field, value in PRESETS[st.session_state["tr_preset"]].items():
+    for field, value in preset_values(st.session_state["tr_preset"]).items():
         st.session_state[_key(field)] = value
 
 
 def init_state() -> None:
     """Give every form widget a value before the form renders: the value from the last visit (widget state
     is dropped when the user leaves the page, so a copy is kept) or the Quick preset."""
-    first = PRESETS[next(iter(PRESETS))]
+    first = preset_values(PRESETS[0].label)
     for field in FIELDS:
         if _key(field) not in st.session_state:
             st.session_state[_key(field)] = st.session_state.get(f"_kept_{field}", first[field])
@@ -52,31 +55,32 @@ def keep_state() -> None:
 
 def settings_form(limits: ClassroomLimits) -> tuple[str | None, dict]:
     """Render presets + form. Returns (action, values): action is "start", "check" or None (no button)."""
-    st.selectbox("Preset", list(PRESETS), key="tr_preset", on_change=apply_preset, help="Fills in the form below.")
+    labels = [preset.label for preset in PRESETS]
+    st.selectbox("Preset", labels, key="tr_preset", on_change=apply_preset, help="Fills in the form below.")
     init_state()
     with st.form("train_settings"):
         st.markdown("**Model**")
         c = st.columns(4)
-        c[0].selectbox("Cell", CELLS, format_func=CELL_CLASS.get, key=_key("cell"))
-        c[1].number_input("Units", 1, 1024, key=_key("units"))
-        c[2].number_input("Layers", 1, 4, key=_key("layers"))
-        c[3].checkbox("Bidirectional", key=_key("bidirectional"))
+        c[0].selectbox("Cell", choices_of(RunConfig, "cell"), format_func=CELL_CLASS.get, key=_key("cell"))
+        number_input_for(c[1], RunConfig, "units", "Units", key=_key("units"))
+        number_input_for(c[2], RunConfig, "layers", "Layers", key=_key("layers"))
+        c[3].checkbox("Bidirectional", key=_key("bidirectional"), help=help_of(RunConfig, "bidirectional"))
         c = st.columns(4)
-        c[0].number_input("Embedding dim", 1, 1024, key=_key("embed_dim"))
-        c[1].selectbox("Head (pooling)", POOLINGS, key=_key("pooling"), help="last state, or max/mean over time")
-        c[2].number_input("Dropout", 0.0, 0.9, step=0.05, key=_key("dropout"))
-        c[3].checkbox("Mask padding", key=_key("mask_padding"), help="Embedding(mask_zero=True)")
-        c = st.columns(2)
-        c[0].number_input(
-            "Embedding dropout", 0.0, 0.9, step=0.05, key=_key("embedding_dropout"), help="SpatialDropout1D"
+        number_input_for(c[0], RunConfig, "embed_dim", "Embedding dim", key=_key("embed_dim"))
+        c[1].selectbox(
+            "Head (pooling)", choices_of(RunConfig, "pooling"), key=_key("pooling"), help=help_of(RunConfig, "pooling")
         )
+        number_input_for(c[2], RunConfig, "dropout", "Dropout", key=_key("dropout"))
+        c[3].checkbox("Mask padding", key=_key("mask_padding"), help=help_of(RunConfig, "mask_padding"))
+        c = st.columns(2)
+        number_input_for(c[0], RunConfig, "embedding_dropout", "Embedding dropout", key=_key("embedding_dropout"))
         c[1].selectbox(
             "Embedding starts from",
-            EMBEDDING_INITS,
+            choices_of(RunConfig, "embedding_init"),
             format_func=EMBEDDING_INIT_LABELS.get,
             key=_key("embedding_init"),
             help="Word vectors are counted once (about 30 s) in the 75,000 training + unlabelled reviews: words "
-            "used in similar contexts start close together. Needs a vocabulary of at most 20,000.",
+            f"used in similar contexts start close together. Needs a vocabulary of at most {MAX_COOCCURRENCE_VOCAB:,}.",
         )
         language_models = ["", *(choice.run.name for choice in model_choices("wordlm"))]
         if st.session_state[_key("language_model")] not in language_models:
@@ -92,23 +96,24 @@ def settings_form(limits: ClassroomLimits) -> tuple[str | None, dict]:
         )
         st.markdown("**Data**")
         c = st.columns(4)
-        c[0].number_input("Vocabulary size", 3, 100_000, step=1000, key=_key("vocab_size"))
-        c[1].number_input("Max length (words)", 1, 5_000, step=50, key=_key("maxlen"))
-        c[2].radio("Truncating", SIDES, horizontal=True, key=_key("truncating"), help="pre = cut the beginning")
-        c[3].radio("Padding", SIDES, horizontal=True, key=_key("padding"))
+        number_input_for(c[0], RunConfig, "vocab_size", "Vocabulary size", key=_key("vocab_size"))
+        number_input_for(c[1], RunConfig, "maxlen", "Max length (words)", key=_key("maxlen"))
+        sides = choices_of(RunConfig, "truncating")
+        c[2].radio("Truncating", sides, horizontal=True, key=_key("truncating"), help="pre = cut the beginning")
+        c[3].radio("Padding", choices_of(RunConfig, "padding"), horizontal=True, key=_key("padding"))
         c = st.columns(4)
-        c[0].number_input("Training reviews (0 = all)", 0, IMDB_TRAIN_REVIEWS, step=1000, key=_key("limit"))
-        c[1].number_input("Validation fraction", 0.01, 0.49, step=0.05, key=_key("validation_fraction"))
-        c[2].number_input("Seed", 0, 2**31 - 1, key=_key("seed"))
+        number_input_for(c[0], RunConfig, "limit", "Training reviews (0 = all)", key=_key("limit"))
+        number_input_for(c[1], RunConfig, "validation_fraction", "Validation fraction", key=_key("validation_fraction"))
+        number_input_for(c[2], RunConfig, "seed", "Seed", key=_key("seed"))
         st.markdown("**Training**")
         c = st.columns(4)
-        c[0].selectbox("Optimizer", OPTIMIZERS, key=_key("optimizer"))
-        c[1].number_input("Learning rate", 1e-5, 1.0, step=0.0005, format="%.4f", key=_key("learning_rate"))
-        c[2].number_input("Batch size", 1, 4096, key=_key("batch_size"))
-        c[3].number_input("Epochs", 1, 1000, key=_key("epochs"))
+        c[0].selectbox("Optimizer", choices_of(RunConfig, "optimizer"), key=_key("optimizer"))
+        number_input_for(c[1], RunConfig, "learning_rate", "Learning rate", format="%.4f", key=_key("learning_rate"))
+        number_input_for(c[2], RunConfig, "batch_size", "Batch size", key=_key("batch_size"))
+        number_input_for(c[3], RunConfig, "epochs", "Epochs", key=_key("epochs"))
         c = st.columns(4)
-        c[0].number_input("Early-stopping patience (0 = off)", 0, 1000, key=_key("patience"))
-        c[1].number_input("Clip gradient norm (0 = off)", 0.0, 1000.0, step=0.5, key=_key("clipnorm"))
+        number_input_for(c[0], RunConfig, "patience", "Early-stopping patience (0 = off)", key=_key("patience"))
+        number_input_for(c[1], RunConfig, "clipnorm", "Clip gradient norm (0 = off)", key=_key("clipnorm"))
         c[2].text_input("Run name", key=_key("name"), max_chars=60)
         buttons = st.columns([1, 1, 3])
         check = buttons[0].form_submit_button("Check size & time", key="tr_check")
@@ -121,22 +126,7 @@ def settings_form(limits: ClassroomLimits) -> tuple[str | None, dict]:
 def build_config(values: dict, limits: ClassroomLimits) -> tuple[RunConfig, list[str]]:
     """A validated RunConfig from form values, capped to the classroom limits (with a note per cap).
     Raises ValueError with a readable message for invalid settings."""
-    settings = {k: v for k, v in values.items() if k != "name"}
-    for field in (
-        "units",
-        "layers",
-        "embed_dim",
-        "vocab_size",
-        "maxlen",
-        "batch_size",
-        "epochs",
-        "limit",
-        "seed",
-        "patience",
-    ):
-        settings[field] = int(settings[field])
-    for field in ("dropout", "embedding_dropout", "learning_rate", "validation_fraction", "clipnorm"):
-        settings[field] = float(settings[field])
+    settings = typed(RunConfig, {k: v for k, v in values.items() if k != "name"})
     notes = []
     if settings["epochs"] > limits.max_epochs:
         notes.append(f"Epochs capped at {limits.max_epochs} (classroom limit).")

@@ -7,6 +7,7 @@ decodes with the NumPy mirror (rnncore.seq2seq.inference)."""
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -18,11 +19,26 @@ from rnncore.seq2seq.config import SEQ2SEQ_CELLS, Seq2seqConfig
 from rnncore.seq2seq.inference import Translation
 from rnncore.seq2seq.tasks import TASKS, generate
 from ui.common import job_pool, session_owner
+from ui.lesson_links import control, link_box, open_link, update_link
+from ui.run_notebooks import translate_notebook_button
+from ui.translate_link import (
+    ATTENTION,
+    ATTENTION_FIELD,
+    CELL,
+    LENGTH,
+    LINK,
+    MAX_SEED,
+    SEED,
+    TASK,
+    UNITS,
+    UNITS_FIELD,
+    length_key,
+)
 
 SEQ2SEQ_JOB = "rnncore.training.seq2seq:run_seq2seq_job"
 JOBS_KEY = "translate_job_ids"
-UNITS = (16, 32, 64, 128)
 MAX_INPUT_CHARS = 80
+MEASURED_TABLE = Path(__file__).resolve().parents[1] / "docs" / "translate_table.md"
 COLOURS = {"on": "#d62728", "off": "#1f77b4"}
 TEACHER_FORCING = (
     "**How the decoder learns and how it runs.** In training the decoder is fed the *true* previous output character "
@@ -33,34 +49,57 @@ TEACHER_FORCING = (
 
 
 def settings() -> list[Seq2seqConfig] | None:
-    """Task, difficulty, cell, attention and units; the configs to train when Train was pressed."""
-    task_name = st.selectbox("Task", list(TASKS), format_func=lambda name: TASKS[name].title, key="t2_task")
+    """Task, difficulty, cell, attention, units and seed, set from a lesson link when the page was opened with one;
+    the configs to train when Train was pressed."""
+    for note in open_link("translate", LINK):
+        st.caption(f"⚠️ {note}")
+    task_name = control(
+        TASK, lambda: st.selectbox("Task", list(TASKS), format_func=lambda name: TASKS[name].title, key="t2_task")
+    )
+    st.session_state.setdefault("t2_task", task_name)  # a locked task still decides which length slider
     task = TASKS[task_name]
     example_source, example_target = generate(task_name, task.default_length, 1, seed=0)[0]
     st.info(f"e.g. **{html.escape(example_source)}** → **{html.escape(example_target)}**\n\n{task.look_for}")
-    columns = st.columns([2, 1, 2, 1])
-    length = columns[0].slider(
-        f"Difficulty ({task.length_means})",
-        task.min_length,
-        task.max_length,
-        task.default_length,
-        key=f"t2_length_{task_name}",
+    columns = st.columns([2, 1, 2, 1, 1])
+    length = control(
+        LENGTH,
+        lambda: columns[0].slider(
+            f"Difficulty ({task.length_means})",
+            task.min_length,
+            task.max_length,
+            task.default_length,
+            key=length_key(),
+        ),
     )
-    cell = columns[1].selectbox("Cell", SEQ2SEQ_CELLS, index=1, format_func=CELL_CLASS.get, key="t2_cell")
-    attention = columns[2].radio("Attention", ["both side by side", "on", "off"], horizontal=True, key="t2_attention")
-    units = columns[3].select_slider("Units", UNITS, 64, key="t2_units")
+    cell = control(
+        CELL, lambda: columns[1].selectbox("Cell", SEQ2SEQ_CELLS, index=1, format_func=CELL_CLASS.get, key="t2_cell")
+    )
+    attention = control(
+        ATTENTION_FIELD,
+        lambda: columns[2].radio("Attention", list(ATTENTION.values()), horizontal=True, key="t2_attention"),
+    )
+    units = control(UNITS_FIELD, lambda: columns[3].select_slider("Units", UNITS, 64, key="t2_units"))
+    seed = control(
+        SEED,
+        lambda: columns[4].number_input(
+            "Seed", 0, MAX_SEED, 0, key="t2_seed", help="Same seed, same examples and starting weights."
+        ),
+    )
+    update_link(LINK)
+    link_box(LINK)
     if not st.button("Train", type="primary", key="t2_train"):
         return None
     modes = ["on", "off"] if attention.startswith("both") else [attention]
     return [
-        Seq2seqConfig(task=task_name, cell=cell, attention=mode, length=int(length), units=int(units)) for mode in modes
+        Seq2seqConfig(task=task_name, cell=cell, attention=mode, length=int(length), units=int(units), seed=int(seed))
+        for mode in modes
     ]
 
 
 def submit(configs: list[Seq2seqConfig]) -> None:
     """Queue the runs for this session (one set at a time per session, as in Sequence Lab)."""
     pool = job_pool()
-    if [job for job in pool.jobs(session_owner(), lane="lab") if not job.finished_flag]:
+    if [job for job in pool.jobs(session_owner(), lane="lab") if not job.is_finished]:
         st.warning("Your previous run is still going: wait for it or press Stop first.")
         return
     jobs = [
@@ -112,7 +151,7 @@ def curves_figure(jobs: list[Job]) -> go.Figure:
 def monitor() -> None:
     """Live curves while any run of this session is going; the whole page reruns when they have all ended."""
     jobs = my_jobs()
-    if all(job.finished_flag for job in jobs):
+    if all(job.is_finished for job in jobs):
         st.rerun(scope="app")
     waiting = [job for job in jobs if job.status == "queued"]
     if waiting:
@@ -172,6 +211,7 @@ def results(jobs: list[Job]) -> None:
             f"{result.char_accuracy:.2f} per character after {result.seconds:.0f} s",
             delta_color="off",
         )
+        translate_notebook_button(job, column)
     task = TASKS[done[0].config.task]
     st.subheader("Try your own input")
     source = st.text_input(
@@ -215,3 +255,12 @@ def results(jobs: list[Job]) -> None:
             )
     with st.expander("Teacher forcing: how the decoder is trained"):
         st.markdown(TEACHER_FORCING)
+
+
+def measured_table() -> None:
+    """What we measured (docs/translate_table.md, written by scripts/translate_table.py)."""
+    with st.expander("What we measured: which encoder–decoder learns which task, with and without attention"):
+        if MEASURED_TABLE.exists():
+            st.markdown(MEASURED_TABLE.read_text(encoding="utf-8"))
+        else:
+            st.caption("No measurements shipped with this copy (run `python scripts/translate_table.py`).")

@@ -1,6 +1,7 @@
-"""Bounded jobs: before a training job is queued its size and estimated time are checked against the classroom
-caps (refused with a message naming what to lower), and a running job gets a time limit after which it is
-stopped like Stop does, keeping its best weights. TensorFlow-free: the server calls it."""
+"""Bounded jobs: before a training job is queued its size and estimated time (`estimate_seconds`, which the Train
+form shows too) are checked against the classroom caps (refused with a message naming what to lower), and a
+running job gets a time limit after which it is stopped like Stop does, keeping its best weights. TensorFlow-free:
+the server calls it."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from dataclasses import dataclass
 from rnncore.architecture import count_parameters
 from rnncore.config import RunConfig
 from rnncore.jobs.turns import JobRefused
-from rnncore.teach import estimate_seconds
 
 IMDB_TRAIN_REVIEWS = 25_000
 SETUP_SECONDS = 60.0  # loading IMDB and building the model come before the first batch; the estimate leaves
 # them out, and a small job's twice-its-estimate (seconds) would otherwise end it while its data loads
 CHAR_ALPHABET = 256  # a character model's alphabet when its text is loaded by the worker (not known here)
+# The training-time estimate's constants:
+CELL_COST = {"simplernn": 1.0, "lstm": 4.0, "gru": 3.0}
+SECONDS_PER_STEP = 4e-5  # framework overhead per batch per time step (TensorFlow CPU, measured order)
+SECONDS_PER_FLOP = 1.0 / 1.5e9  # forward + backward throughput of a small shared CPU
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,20 @@ class JobBounds:
 
     max_parameters: int = 3_000_000
     max_minutes: int = 10
+
+
+def estimate_seconds(config: RunConfig, train_examples: int) -> float:
+    """Rough training time: epochs × batches × maxlen × layers × directions × (per-step overhead +
+    batch × cell_cost × units × (input + units) × 2 FLOPs ÷ throughput), +10 % for validation.
+    An estimate only: real speed depends on the machine and on other jobs (the Train form shows it)."""
+    directions = 2 if config.bidirectional else 1
+    batches = max(1, -(-train_examples // config.batch_size))
+    width, per_step = config.embed_dim, 0.0
+    for _ in range(config.layers):
+        flops = config.batch_size * CELL_COST[config.cell] * config.units * (width + config.units) * 2
+        per_step += directions * (SECONDS_PER_STEP + flops * SECONDS_PER_FLOP)
+        width = directions * config.units
+    return 1.1 * config.epochs * batches * config.maxlen * per_step
 
 
 def training_examples(config: RunConfig) -> int:

@@ -3,18 +3,18 @@ RNNCORE_RAY_ADDRESS is set ("auto", "HOST:6379", "ray://HOST:10001", or "local" 
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
+from rnncore import environment
 from rnncore.jobs.pool import JobPool
 from rnncore.jobs.ray_pool import RayJobPool
 
-ADDRESS_VARIABLE = "RNNCORE_RAY_ADDRESS"
+ADDRESS_VARIABLE = environment.RAY_ADDRESS.name
 
 
 def ray_address() -> str:
     """The configured Ray address ("" = no cluster: local worker processes)."""
-    return os.environ.get(ADDRESS_VARIABLE, "").strip()
+    return environment.text(environment.RAY_ADDRESS).strip()
 
 
 def make_pool(lanes: dict[str, int], slots: dict[str, int] | None = None, **options: Any) -> JobPool | RayJobPool:

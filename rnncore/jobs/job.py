@@ -37,7 +37,10 @@ class Job:
     result: Any = None
     created: float = field(default_factory=time.time)
     started: float | None = None
-    finished: float | None = None
+    finished_at: float | None = None  # when it ended (done, failed or cancelled); None while queued or running
+    reuse_key: str = ""  # its settings and seed, when a later identical submission may share it (rnncore/jobs/reuse.py)
+    note: str = ""  # shown with the job on its page (e.g. which classmate's saved run it is)
+    _sharers: set[str] = field(default_factory=set)  # students who submitted exactly this job and were given it
     _events: list[TrainEvent] = field(default_factory=list)
     _cancel: threading.Event = field(default_factory=threading.Event)
     _done: threading.Event = field(default_factory=threading.Event)
@@ -85,9 +88,25 @@ class Job:
         return self._cancel.is_set()
 
     @property
-    def finished_flag(self) -> bool:
-        """True once the job is done, failed or cancelled."""
+    def is_finished(self) -> bool:
+        """True once the job is done, failed or cancelled (`finished_at` then says when)."""
         return self.status in FINISHED
+
+    def share_with(self, owner: str) -> None:
+        """Give this job to another student who submitted exactly the same settings and seed: it is listed among
+        their jobs too (its progress and results), but only its owner can stop it."""
+        if owner and owner != self.owner:
+            with self._lock:
+                self._sharers.add(owner)
+
+    def shared_with(self, owner: str) -> bool:
+        """Whether `owner` was given this job by sharing (it is not theirs to stop)."""
+        with self._lock:
+            return owner in self._sharers
+
+    def belongs_to(self, owner: str) -> bool:
+        """Whether this job is listed among `owner`'s jobs: theirs, or shared with them."""
+        return self.owner == owner or self.shared_with(owner)
 
     def queue_position(self) -> int:
         """1 for the next job to start in its lane, 0 if not waiting."""
@@ -107,7 +126,7 @@ class Job:
             self._deadline_timer.cancel()  # its thread ends now rather than sleeping out a long limit
         if self.stopped_at_deadline and status != FAILED and not message:
             message = f"Stopped at its time limit ({_minutes(self.time_limit)}); the best weights so far are kept"
-        self.result, self.error, self.finished = result, error, time.time()
+        self.result, self.error, self.finished_at = result, error, time.time()
         self.add_event(TrainEvent("done", message or error or status))
         with self._lock:
             self._events = thin_events(self._events, FINISHED_EVENTS)

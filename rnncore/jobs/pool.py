@@ -27,6 +27,7 @@ from multiprocessing import Pipe
 from pathlib import Path
 from typing import Any
 
+from rnncore import environment as env
 from rnncore.events import TrainEvent
 from rnncore.jobs.job import CANCELLED, DONE, FAILED, Job
 from rnncore.jobs.queues import LaneQueues
@@ -53,10 +54,10 @@ class WorkerProcess:
         environment.setdefault("OMP_NUM_THREADS", "1")
         if slots > 1:  # jobs running at once may run their TensorFlow ops at once, on every core (measured: with
             # one inter-op thread, ten lab runs took turns on one core and trained 5 rounds each, with two 7)
-            environment.setdefault("RNNCORE_TF_INTER_THREADS", str(min(slots, os.cpu_count() or 1)))
+            environment.setdefault(env.TF_INTER_THREADS.name, str(min(slots, os.cpu_count() or 1)))
             # ... and then yield more to the pages: ten lab runs on every core at nice 5 took the class's Predict
             # reruns to p95 405 ms; at nice 10, 324 ms (bench/classroom.py; the runs still end on time)
-            environment.setdefault("RNNCORE_WORKER_NICE", "10")
+            environment.setdefault(env.WORKER_NICE.name, "10")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "rnncore.jobs.worker_main", str(theirs.fileno()), *preload],
             pass_fds=[theirs.fileno()],
@@ -171,7 +172,7 @@ class JobPool(LaneQueues):
         timer.start()
 
     def _enforce_stop(self, worker: WorkerProcess, job: Job) -> None:
-        if worker.holds(job) and job.id not in worker.stop_acknowledged and not job.finished_flag:
+        if worker.holds(job) and job.id not in worker.stop_acknowledged and not job.is_finished:
             worker.killed_to_stop = True
             worker.kill()
 

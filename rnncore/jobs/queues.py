@@ -11,7 +11,8 @@ import time
 from typing import Any
 
 from rnncore.events import TrainEvent
-from rnncore.jobs.job import CANCELLED, RUNNING, Job
+from rnncore.jobs.job import CANCELLED, DONE, RUNNING, Job
+from rnncore.jobs.reuse import reusable_job
 from rnncore.jobs.turns import OwnerLimits, check_room, next_job, turn_order
 
 
@@ -49,22 +50,55 @@ class LaneQueues:
         label: str = "",
         config: Any = None,
         time_limit: float | None = None,
+        reuse_key: str = "",
     ) -> Job:
         """Queue `task` ("module:function", called as task(payload, on_event, should_stop) by a worker).
         Raises JobRefused (nothing queued) when `owner` already has as many jobs waiting as the lane allows;
-        `time_limit`: seconds the job may run once started, then it is stopped like Stop does."""
+        `time_limit`: seconds the job may run once started, then it is stopped like Stop does. With a
+        `reuse_key` (rnncore/jobs/reuse.py), a queued, running or successfully finished job of the lane with the
+        same key is returned instead, shared with `owner` (nothing new is queued, no limit applies)."""
         if lane not in self._queues:
             raise ValueError(f"no lane {lane!r}; this pool has {', '.join(self._queues)}")
         with self._lock:
             if self._closed:
                 raise RuntimeError("the job pool is shut down")
+            shared = self.share_existing(reuse_key, lane, owner)
+            if shared is not None:
+                return shared
             check_room(owner, self._queues[lane], self.owner_limits[lane])
             label = label or task.rpartition(":")[2]
             job = Job(next(self._ids), task, payload, lane, owner, label, config, time_limit=time_limit)
+            job.reuse_key = reuse_key
             job._on_cancel, job._queue_position = self._cancel, self.queue_position
             self._jobs[job.id] = job
             self._queues[lane].append(job)
             self._dispatch(lane)
+        return job
+
+    def share_existing(self, reuse_key: str, lane: str, owner: str) -> Job | None:
+        """The lane's job with this reuse key that is waiting, running or finished with a saved model (None if
+        none, or no key), now also listed among `owner`'s jobs."""
+        if not reuse_key:
+            return None
+        with self._lock:
+            job = reusable_job([job for job in self._jobs.values() if job.lane == lane], reuse_key)
+            if job is not None:
+                job.share_with(owner)
+            return job
+
+    def add_finished(
+        self, result: Any, *, lane: str = "train", owner: str = "", label: str = "", config: Any = None, note: str = ""
+    ) -> Job:
+        """List an outcome that needed no work (a saved run given again) as a finished job of `owner`'s, so the
+        pages show it like any other; `note` says where it came from."""
+        if lane not in self._queues:
+            raise ValueError(f"no lane {lane!r}; this pool has {', '.join(self._queues)}")
+        with self._lock:
+            job = Job(next(self._ids), "", None, lane, owner, label or "reused run", config)
+            job.note = note
+            job.started = job.created
+            self._jobs[job.id] = job
+        job.finish(DONE, result, message=note)
         return job
 
     def get(self, job_id: int) -> Job | None:
@@ -73,12 +107,12 @@ class LaneQueues:
             return self._jobs.get(job_id)
 
     def jobs(self, owner: str | None = None, lane: str | None = None) -> list[Job]:
-        """All jobs (of one owner / lane), oldest first."""
+        """All jobs (of one owner, theirs or shared with them / of one lane), oldest first."""
         with self._lock:
             return [
                 job
                 for job in self._jobs.values()
-                if (owner is None or job.owner == owner) and (lane is None or job.lane == lane)
+                if (owner is None or job.belongs_to(owner)) and (lane is None or job.lane == lane)
             ]
 
     def wait_ready(self, timeout: float = 60.0) -> bool:

@@ -40,6 +40,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from rnncore import environment
 from rnncore.errors import RnncoreError
 from rnncore.events import TrainEvent
 from rnncore.jobs.job import CANCELLED, DONE, FAILED, Job
@@ -65,11 +66,11 @@ class RayWorker:
 
     def __init__(self, preload: tuple[str, ...], threads: int = 1):
         # Training yields to whatever else the node runs (on one machine: the app server itself).
-        os.nice(int(os.environ.get("RNNCORE_WORKER_NICE", "5")))
+        os.nice(environment.whole(environment.WORKER_NICE))
         # One TensorFlow thread per CPU Ray gave this actor: a 4-core lab machine runs four actors, and each
         # taking cores - 1 threads (tf_setup's default for a server) would oversubscribe it. A node's own
         # RNNCORE_TF_THREADS (in the environment of its `ray start`) wins.
-        os.environ.setdefault("RNNCORE_TF_THREADS", str(threads))
+        os.environ.setdefault(environment.TF_THREADS.name, str(threads))
         for reference in preload:  # e.g. import TensorFlow now, so the first job starts at once
             resolve(reference)()
         self._lock = threading.Lock()
@@ -351,7 +352,7 @@ class RayJobPool(LaneQueues):
 
     def _enforce_stop(self, slot: ActorSlot, job: Job) -> None:
         def still_running() -> bool:
-            return slot.job is job and not slot.stop_acknowledged and not job.finished_flag
+            return slot.job is job and not slot.stop_acknowledged and not job.is_finished
 
         # A last direct question first: killing a job that is stopping would lose the weights it is saving.
         if still_running() and not slot.stopping(job) and still_running():

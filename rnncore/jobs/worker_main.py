@@ -21,6 +21,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+from rnncore import environment
 from rnncore.errors import RnncoreError
 
 
@@ -98,7 +99,7 @@ def main(argv: list[str]) -> None:
     """Entry point: argv = [FD, preload references…]."""
     connection = Connection(int(argv[0]))
     # Training yields to the server: page reruns and NumPy predictions for the class come first.
-    os.nice(int(os.environ.get("RNNCORE_WORKER_NICE", "5")))
+    os.nice(environment.whole(environment.WORKER_NICE))
     worker = Worker(connection)
     threading.Thread(target=worker.read_control, name="rnncore-worker-control", daemon=True).start()
     for reference in argv[1:]:  # e.g. import TensorFlow now, so the first job starts at once

@@ -1,4 +1,5 @@
-"""Score a saved run: sentiment on the IMDB test set, char models on their corpus's held-out 10 %."""
+"""Score a saved run: sentiment on the IMDB test set, char models on their corpus's held-out 10 %. Also the
+lesson's test sample: which test reviews a training job scores when the server asks for a sample."""
 
 from __future__ import annotations
 
@@ -11,6 +12,26 @@ from rnncore.data.downloads import ProgressFn
 from rnncore.store import LoadedRun
 
 EVAL_BATCH = 512
+# The lesson's test sample (RNNCORE_TEST_SAMPLE on the server): 2,500 positive and 2,500 negative reviews of the
+# 25,000 in IMDB's test set, drawn with this fixed seed, so every student's model is scored on the same reviews
+# (their standard error on an accuracy near 0.87 is about 0.005). The CLI always scores the whole test set.
+LESSON_SAMPLE = 5_000
+SAMPLE_SEED = 0
+
+
+def lesson_sample_rows(labels: np.ndarray, size: int = 0, seed: int = SAMPLE_SEED) -> np.ndarray:
+    """Rows of the test set to score, in the order they are scored (a fixed shuffle, so reviews scored before
+    a Stop are a fair part of the whole): `size` of them, half positive and half negative, or every row when
+    `size` is 0 or not below the set's size. The same labels, size and seed always give the same rows."""
+    rng = np.random.default_rng(seed)
+    if size <= 0 or size >= len(labels):
+        return rng.permutation(len(labels))
+    positive, negative = np.flatnonzero(labels >= 0.5), np.flatnonzero(labels < 0.5)
+    take_positive = min(len(positive), max(size // 2, size - len(negative)))
+    chosen = np.concatenate(
+        [rng.choice(positive, take_positive, replace=False), rng.choice(negative, size - take_positive, replace=False)]
+    )
+    return rng.permutation(chosen)
 
 
 def evaluate_run(run: LoadedRun, limit: int = 0, on_progress: ProgressFn | None = None) -> dict[str, Any]:

@@ -16,10 +16,14 @@ def run_training_job(request: TrainingRequest, on_event: EventHandler, should_st
     """Train (stopping after the current batch when asked, keeping the best weights), then save."""
     from rnncore.training.train import train
 
-    result = train(request.config, request.data, on_event=on_event, should_stop=should_stop)
+    result = train(
+        request.config, request.data, on_event=on_event, should_stop=should_stop, test_sample=request.test_sample
+    )
     saved = None
     if result.history and request.store_root:
         on_event(TrainEvent("status", "Saving the model …"))
-        saved = save_run(ModelStore(request.store_root), result, request.save_name or f"{request.config.cell}-run")
+        name = request.save_name or f"{request.config.cell}-run"
+        extra = {"owner": request.owner_tag} if request.owner_tag else None
+        saved = save_run(ModelStore(request.store_root), result, name, extra)
         on_event(TrainEvent("status", f"Saved as {saved.name}"))
     return replace(result, model=None, saved=saved)

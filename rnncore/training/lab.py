@@ -98,7 +98,7 @@ def _record(task: LabTask, run: _CellRun, validation: TaskData, config: LabConfi
     }
     run.curve.append(point)
     metrics = {"loss": point["loss"], "metric": point["metric"], "seconds": run.seconds}
-    on_event(TrainEvent("epoch", message=run.cell, epoch=run.rounds, epochs=config.epochs, metrics=metrics))
+    on_event(TrainEvent("epoch", cell=run.cell, epoch=run.rounds, epochs=config.epochs, metrics=metrics))
 
 
 @contextmanager

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import threading
 
+from rnncore import environment
+
 _lock = threading.Lock()
 _configured = False
 # Keras draws starting weights from Python's and TensorFlow's process-wide random state. A worker that runs
@@ -27,8 +29,8 @@ def keras_module():
             # need a free core to stay fast while a job trains. Inter-op 1: one op at a time, unless the process
             # runs several jobs at once (the pool's lab lane sets RNNCORE_TF_INTER_THREADS): with one inter-op
             # thread, ten lab runs in threads took turns on one core.
-            threads = int(os.environ.get("RNNCORE_TF_THREADS", "0")) or max(1, min((os.cpu_count() or 2) - 1, 4))
-            inter_op = int(os.environ.get("RNNCORE_TF_INTER_THREADS", "0")) or 1
+            threads = environment.whole(environment.TF_THREADS) or max(1, min((os.cpu_count() or 2) - 1, 4))
+            inter_op = environment.whole(environment.TF_INTER_THREADS) or 1
             try:
                 tf.config.threading.set_intra_op_parallelism_threads(threads)
                 tf.config.threading.set_inter_op_parallelism_threads(inter_op)

@@ -2,6 +2,11 @@
 
 Early stopping watches validation loss and restores the best weights; a stop request is honoured after
 the current batch (Keras checks `stop_training` between batches) and also keeps the best weights.
+
+Sentiment models are then scored on the test set, or on the lesson's fixed sample of it (`test_sample`,
+rnncore/training/evaluate.py), in chunks of SCORE_CHUNK reviews: a Stop while scoring ends it after the current
+chunk, and the metrics are those of the reviews scored so far (`n` of `test_reviews`, `stopped_scoring`). A job
+stopped before scoring began is scored on at most the lesson's sample, so Stop never waits for 25,000 reviews.
 """
 
 from __future__ import annotations
@@ -17,12 +22,14 @@ from rnncore.data.datasets import CharData, SentimentData, prepare_chars, prepar
 from rnncore.errors import RnncoreError
 from rnncore.events import EventHandler, StopCheck, TrainEvent, ignore_event, never_stop
 from rnncore.results import TrainResult
+from rnncore.training.evaluate import LESSON_SAMPLE, SAMPLE_SEED, lesson_sample_rows
 from rnncore.training.model import build_model, start_from_language_model
 from rnncore.training.review_batches import LengthGroupedBatches, predict_by_length
 from rnncore.training.tf_setup import keras_module
 
 keras = keras_module()  # this module is imported only when training, so TensorFlow is needed anyway
 EVAL_BATCH = 512
+SCORE_CHUNK = 1024  # test reviews scored between two looks at the stop flag (two EVAL_BATCH batches)
 
 
 def train(
@@ -31,9 +38,11 @@ def train(
     on_event: EventHandler = ignore_event,
     should_stop: StopCheck = never_stop,
     initial_weights: list | None = None,
+    test_sample: int = 0,
 ) -> TrainResult:
     """Train (loading data for `config` when `data` is None), then evaluate; see module docstring.
-    `initial_weights` (from a saved run of the same architecture) continues training from there."""
+    `initial_weights` (from a saved run of the same architecture) continues training from there; `test_sample`:
+    score a sentiment model on that many test reviews of the lesson's fixed sample (0 = the whole test set)."""
     if data is None:
         on_event(TrainEvent("status", "Loading data …"))
         status = lambda message: on_event(TrainEvent("status", message))  # noqa: E731
@@ -65,8 +74,15 @@ def train(
     model.fit(**inputs, epochs=config.epochs, verbose=0, callbacks=[watcher])
     train_seconds = time.perf_counter() - started
     watcher.restore_best()
+    stopped = watcher.cancelled or should_stop()  # a stop during the last validation comes to light here
     on_event(TrainEvent("status", "Evaluating …"))
-    metrics = _evaluate(model, config, data) if watcher.history else {}
+    rows = None
+    if isinstance(data, SentimentData) and watcher.history:
+        size = min(test_sample or LESSON_SAMPLE, LESSON_SAMPLE) if stopped else test_sample
+        metrics, rows = score_sentiment(model, config, data, size, None if stopped else should_stop, on_event)
+        stopped = stopped or metrics.get("stopped_scoring", False)
+    else:
+        metrics = _evaluate_chars(model, data) if watcher.history else {}
     result = TrainResult(
         config=config,
         model=model,
@@ -76,12 +92,43 @@ def train(
         train_seconds=round(train_seconds, 2),
         fingerprint=data.fingerprint,
         stopped_early=watcher.stopped_early,
-        cancelled=watcher.cancelled,
+        cancelled=stopped,
     )
-    if isinstance(data, SentimentData) and watcher.history:
-        result.extras["misclassified"] = _misclassified(metrics.pop("_probabilities"), data)
-    on_event(TrainEvent("done", "Cancelled" if watcher.cancelled else "Finished", metrics=_scalars(metrics)))
+    if rows is not None:
+        result.extras["misclassified"] = _misclassified(metrics.pop("_probabilities"), data, rows)
+    on_event(TrainEvent("done", "Cancelled" if stopped else "Finished", metrics=_scalars(metrics)))
     return result
+
+
+def score_sentiment(
+    model, config: RunConfig, data: SentimentData, size: int, should_stop: StopCheck | None, on_event: EventHandler
+) -> tuple[dict[str, Any], np.ndarray]:
+    """Metrics on the test rows of the lesson's sample of `size` (0 = all), scored chunk by chunk; with
+    `should_stop`, a stop ends scoring after the current chunk (the first chunk is always scored, so there is a
+    figure). Returns the metrics and the rows scored, in the order of the probabilities."""
+    rows = lesson_sample_rows(data.y_test, size)
+    parts: list[np.ndarray] = []
+    scored, stopped = 0, False
+    for start in range(0, len(rows), SCORE_CHUNK):
+        # asked on every chunk, the first included: that is how the worker tells the pool it saw a stop in time
+        if should_stop is not None and should_stop() and scored:
+            stopped = True
+            break
+        chunk = rows[start : start + SCORE_CHUNK]
+        parts.append(sentiment_probabilities(model, config, data.x_test[chunk]))
+        scored += len(chunk)
+        if len(rows) > SCORE_CHUNK:
+            on_event(TrainEvent("status", f"Scoring the test reviews: {scored:,} of {len(rows):,} …"))
+    probabilities = np.concatenate(parts) if parts else np.empty(0, np.float32)
+    metrics = sentiment_metrics(probabilities, data.y_test[rows[:scored]])
+    metrics.update(
+        test_reviews=int(len(rows)),  # what was to be scored: the sample, or the whole test set
+        test_set=f"sample of {len(data.y_test):,} (seed {SAMPLE_SEED})" if len(rows) < len(data.y_test) else "full",
+        _probabilities=probabilities,
+    )
+    if stopped:
+        metrics["stopped_scoring"] = True
+    return metrics, rows[:scored]
 
 
 def _start_from_word_vectors(model, config: RunConfig, data: SentimentData, on_event: EventHandler) -> None:
@@ -242,21 +289,18 @@ class _ProgressWatcher(keras.callbacks.Callback):
             self.model.set_weights(self.best_weights)
 
 
-def _evaluate(model, config: RunConfig, data) -> dict[str, Any]:
-    if isinstance(data, CharData):
-        from rnncore.inference.numpy_rnn import NumpyRNN
-        from rnncore.inference.sample import stateful_nats_per_char
+def _evaluate_chars(model, data: CharData) -> dict[str, Any]:
+    from rnncore.inference.numpy_rnn import NumpyRNN
+    from rnncore.inference.sample import stateful_nats_per_char
 
-        values = model.evaluate(data.x_val, data.y_val, batch_size=EVAL_BATCH, verbose=0, return_dict=True)
-        # Windows start from a blank state; carried along, the state gives every character its full context.
-        stateful = stateful_nats_per_char(NumpyRNN.from_keras(model, "chars"), data.validation_ids)
-        return {
-            "val_loss": float(values["loss"]),
-            "val_bits_per_char": float(values["loss"]) / math.log(2),
-            "val_loss_stateful": stateful,
-        }
-    probabilities = sentiment_probabilities(model, config, data.x_test)
-    return {**sentiment_metrics(probabilities, data.y_test), "_probabilities": probabilities}
+    values = model.evaluate(data.x_val, data.y_val, batch_size=EVAL_BATCH, verbose=0, return_dict=True)
+    # Windows start from a blank state; carried along, the state gives every character its full context.
+    stateful = stateful_nats_per_char(NumpyRNN.from_keras(model, "chars"), data.validation_ids)
+    return {
+        "val_loss": float(values["loss"]),
+        "val_bits_per_char": float(values["loss"]) / math.log(2),
+        "val_loss_stateful": stateful,
+    }
 
 
 def sentiment_probabilities(model, config: RunConfig, x: np.ndarray) -> np.ndarray:
@@ -285,11 +329,15 @@ def sentiment_metrics(probabilities: np.ndarray, labels: np.ndarray) -> dict[str
     }
 
 
-def _misclassified(probabilities: np.ndarray, data: SentimentData, count: int = 20) -> list[dict[str, Any]]:
-    """The most confidently wrong test reviews: the best material for a class discussion."""
-    wrong = np.flatnonzero((probabilities >= 0.5) != (data.y_test >= 0.5))
-    worst = wrong[np.argsort(-np.abs(probabilities[wrong] - 0.5))][:count]
+def _misclassified(
+    probabilities: np.ndarray, data: SentimentData, rows: np.ndarray, count: int = 20
+) -> list[dict[str, Any]]:
+    """The most confidently wrong of the scored test reviews (`probabilities[i]` is row `rows[i]`'s): the best
+    material for a class discussion."""
+    labels = data.y_test[rows]
+    wrong = np.flatnonzero((probabilities >= 0.5) != (labels >= 0.5))
+    worst = wrong[np.argsort(-np.abs(probabilities[wrong] - 0.5), kind="stable")][:count]
     return [
-        {"text": data.test_texts[i], "label": int(data.y_test[i]), "probability": float(probabilities[i])}
+        {"text": data.test_texts[rows[i]], "label": int(labels[i]), "probability": float(probabilities[i])}
         for i in worst
     ]

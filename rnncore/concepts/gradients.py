@@ -1,4 +1,4 @@
-"""Backpropagation through time, by hand, in NumPy: the vanishing-gradient lab of the Concepts page.
+"""Backpropagation through time, by hand, in NumPy: the vanishing-gradient demo of the Concepts page.
 
 A freshly initialised SimpleRNN, LSTM or GRU cell (Keras's equations, gate order and initialisers) reads a
 fixed random sequence; BPTT then carries the Jacobian ∂h_T/∂h_t back one step at a time. Exact, not an
@@ -32,8 +32,8 @@ class CellWeights:
 
 
 @dataclass(frozen=True)
-class GradientLab:
-    """What the lab shows. norms[d] = ‖∂h_T/∂h_{T-d}‖ (Frobenius) for d = 0..T-1, d = 0 being the identity;
+class GradientDemo:
+    """What the demo shows. norms[d] = ‖∂h_T/∂h_{T-d}‖ (Frobenius) for d = 0..T-1, d = 0 being the identity;
     step_gains[k] = spectral norm of the one-step Jacobian of the state at step k+1 (h, and c for an
     LSTM), the factors whose product is the Jacobian; kernel_gradient = ∂ sum(h_T) / ∂ recurrent kernel,
     flattened (what clipnorm would clip); hidden = h_1..h_T, shape (T, U)."""
@@ -148,8 +148,8 @@ def _backward_step(weights: CellWeights, step: dict, grad_h: np.ndarray, grad_c:
     return grad_h * z + grad_memory @ recurrent_t, grad_c, grad_memory
 
 
-def backprop_through_time(weights: CellWeights, xs: np.ndarray) -> GradientLab:
-    """Exact BPTT over xs (T, D) from a zero state: every number of GradientLab (see its docstring)."""
+def backprop_through_time(weights: CellWeights, xs: np.ndarray) -> GradientDemo:
+    """Exact BPTT over xs (T, D) from a zero state: every number of GradientDemo (see its docstring)."""
     xs = np.asarray(xs, float)
     steps = _forward(weights, xs)
     units = weights.units
@@ -165,7 +165,7 @@ def backprop_through_time(weights: CellWeights, xs: np.ndarray) -> GradientLab:
         sum_h, sum_c, grad_pre = _backward_step(weights, step, sum_h, sum_c)
         kernel_gradient += np.outer(step["h"], grad_pre[0])
     hidden = np.array([step["new_h"] for step in steps])
-    return GradientLab(norms, _step_gains(weights, steps), kernel_gradient.reshape(-1), hidden)
+    return GradientDemo(norms, _step_gains(weights, steps), kernel_gradient.reshape(-1), hidden)
 
 
 def _step_gains(weights: CellWeights, steps: list[dict]) -> np.ndarray:
@@ -184,12 +184,12 @@ def _step_gains(weights: CellWeights, steps: list[dict]) -> np.ndarray:
     return gains
 
 
-def lab_inputs(steps: int, input_dim: int, seed: int) -> np.ndarray:
-    """The fixed random input sequence (T, D) of the lab: standard normal, reproducible from the seed."""
+def demo_inputs(steps: int, input_dim: int, seed: int) -> np.ndarray:
+    """The fixed random input sequence (T, D) of the demo: standard normal, reproducible from the seed."""
     return np.random.default_rng(seed).normal(0.0, 1.0, (steps, input_dim))
 
 
-def gradient_lab(
+def gradient_demo(
     cell: str,
     steps: int = 50,
     units: int = 16,
@@ -197,12 +197,12 @@ def gradient_lab(
     seed: int = 0,
     gate_bias: float = 0.0,
     input_dim: int = 8,
-) -> GradientLab:
-    """The Concepts page's lab: a fresh cell (see init_cell) on lab_inputs(steps, input_dim, seed)."""
+) -> GradientDemo:
+    """The Concepts page's demo: a fresh cell (see init_cell) on demo_inputs(steps, input_dim, seed)."""
     if steps < 2:
         raise ValueError("steps must be at least 2")
     weights = init_cell(cell, units, input_dim, seed, recurrent_scale, gate_bias)
-    return backprop_through_time(weights, lab_inputs(steps, input_dim, seed))
+    return backprop_through_time(weights, demo_inputs(steps, input_dim, seed))
 
 
 def clip_by_norm(gradient: np.ndarray, clipnorm: float) -> np.ndarray:
