@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.common import classroom_limits, guarded, job_pool, session_jobs
+from ui.common import guarded, job_pool, session_jobs, training_off_notice
 from ui.lab import JOB_KEY, measured_table, monitor, results, settings, submit
 from ui.lesson_vote import may_run, questions_part
 from ui.navigation import use_app_navigation
@@ -15,8 +15,7 @@ use_app_navigation()  # first: a direct visit after a restart is served through 
 
 def run_part() -> None:
     """Settings, submission, and the current run (live or finished)."""
-    if not classroom_limits().training_enabled:
-        st.info("Training is switched off on this server by the teacher (RNNCORE_TRAINING=off).", icon="ℹ️")
+    if training_off_notice():
         return
     guarded(questions_part)  # the teacher's predict-then-reveal questions (ui/lesson_vote.py)
     config = settings()

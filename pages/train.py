@@ -18,6 +18,7 @@ from ui.common import (
     session_owner,
     show_error,
     submit_training,
+    training_off_notice,
 )
 from ui.navigation import use_app_navigation
 from ui.train_form import build_config, run_name, settings_form, show_estimate
@@ -29,13 +30,7 @@ use_app_navigation()  # first: a direct visit after a restart is served through 
 def settings_part() -> None:
     """The form, the estimate and submission of a job."""
     limits = classroom_limits()
-    if not limits.training_enabled:
-        st.info(
-            "Training is switched off on this server by the teacher (RNNCORE_TRAINING=off), usually to keep a "
-            "shared machine responsive during a lesson. You can still use the trained models on the other pages "
-            "and look at earlier runs below.",
-            icon="ℹ️",
-        )
+    if training_off_notice("You can still use the trained models on the other pages and look at earlier runs below."):
         return
     paused_notice()  # the form stays usable, so students can prepare their settings meanwhile
     st.caption(

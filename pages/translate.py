@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.common import classroom_limits, guarded
+from ui.common import guarded, training_off_notice
 from ui.navigation import use_app_navigation
 from ui.translate import measured_table, monitor, my_jobs, results, settings, submit
 
@@ -20,9 +20,7 @@ def main() -> None:
         "character at a time. With **attention**, each output step looks back at all the encoder's states and "
         "weighs them; without it, everything must pass through one state vector. Train both and compare."
     )
-    if not classroom_limits().training_enabled:
-        st.info("Training is switched off on this server by the teacher (RNNCORE_TRAINING=off).", icon="ℹ️")
-    else:
+    if not training_off_notice():
         guarded(run_part)
     measured_table()  # shown even when the run part fails or training is off
 

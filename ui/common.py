@@ -170,6 +170,14 @@ def set_training_paused(paused: bool) -> None:
     class_db().set_switch(TRAINING_PAUSED, paused)
 
 
+def training_off_notice(then: str = "") -> bool:
+    """When the teacher has switched training off, say so (and what the student can do `then`) and return True."""
+    if classroom_limits().training_enabled:
+        return False
+    st.info(f"Training is switched off on this server by the teacher (RNNCORE_TRAINING=off). {then}".strip(), icon="ℹ️")
+    return True
+
+
 def paused_notice() -> None:
     """Tell the student that training is paused, when it is."""
     if training_paused():

@@ -7,7 +7,8 @@ import math
 
 import streamlit as st
 
-from ui.common import classroom_limits, guarded, job_pool, paused_notice, submit_training
+from ui.common import classroom_limits, guarded, job_pool, paused_notice, submit_training, training_off_notice
+from ui.job_monitor import job_monitor
 
 MAX_NAME_CHARS = 60  # store names are cut to 60 characters anyway (rnncore.store.safe_name)
 
@@ -59,16 +60,13 @@ def start_training(corpus_key: str, make_corpus, settings: dict, name: str) -> N
     st.rerun()
 
 
-@st.fragment(run_every=1.0)
 def job_progress(job_id: int) -> None:
     """Live progress of the session's training job (polls once a second while it runs)."""
-    job = job_pool().get(job_id)
-    if job is None:
-        return
-    if job.is_finished:
-        st.rerun()  # a full rerun refreshes the model picker and stops this polling
-    if job.status == "queued":
-        st.info(f"Waiting for the server: position {job.queue_position()} in the queue.", icon="⏳")
+    job_monitor([job_id], _progress, stop_key="stop_training", stop_label="Stop training")
+
+
+def _progress(jobs: list) -> None:
+    job = jobs[0]
     batch = job.last_event("batch")
     epoch = job.last_event("epoch")
     if batch:
@@ -87,12 +85,6 @@ def job_progress(job_id: int) -> None:
             f"After epoch {epoch.epoch}: validation loss {epoch.metrics['val_loss']:.3f} nats/char "
             f"({epoch.metrics['val_loss'] / math.log(2):.2f} bits/char)."
         )
-    st.button(
-        "Stop training",
-        key="stop_training",
-        on_click=job.cancel,
-        help="Stops after the current batch and keeps the best weights so far.",
-    )
 
 
 def render_finished_job(job) -> None:
@@ -113,12 +105,7 @@ def render_training(max_pasted_chars: int) -> None:
     """Train a small character model on Shakespeare, IMDB text or the student's own text (pasted: at most
     `max_pasted_chars` characters)."""
     limits = classroom_limits()
-    if not limits.training_enabled:
-        st.info(
-            "Training is switched off on this server by the teacher (RNNCORE_TRAINING=off). "
-            "You can still generate with the models above.",
-            icon="🔒",
-        )
+    if training_off_notice("You can still generate with the models above."):
         return
     paused_notice()
     job_id = st.session_state.get("generate_job")

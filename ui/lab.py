@@ -18,6 +18,7 @@ from rnncore.lab.config import LAB_CELLS, LAB_TASKS, LabConfig
 from rnncore.lab.results import LabResult
 from rnncore.lab.tasks import TASKS
 from ui.common import job_pool, session_owner
+from ui.job_monitor import job_monitor
 from ui.lesson_links import LinkField, choice, control, link_box, open_link, update_link, whole
 from ui.settings_widgets import bounds, choices_of, number_input_for
 
@@ -187,25 +188,17 @@ def curves_figure(
     return go.Figure(dict(data=traces, layout=layout))
 
 
-@st.fragment(run_every=0.5)
 def monitor(job_id: int) -> None:
     """Live curves of a queued / running run, twice a second; hands over to the page when it ends."""
-    job = job_pool().get(job_id)
-    if job is None:
-        st.warning("This run is no longer known (the server was restarted).")
-        return
-    if job.is_finished:
-        st.rerun(scope="app")
-    if job.status == "queued":
-        st.info(f"Waiting for a lab worker: position {job.queue_position()} in the lab queue.")
-    else:
+    job_monitor([job_id], _live_curves, stop_key=f"lab_stop_{job_id}", every=0.5)
+
+
+def _live_curves(jobs: list[Job]) -> None:
+    job = jobs[0]
+    if job.status != "queued":
         status = job.last_event("status")
         st.caption(status.message if status else "Starting …")
         st.plotly_chart(curves_figure(job.config, curves(job), None), width="stretch", key=f"lab_live_{job.id}")
-    if not job.cancel_requested and st.button("Stop", key=f"lab_stop_{job.id}"):
-        job.cancel()
-    if job.cancel_requested:
-        st.info("Stopping …")
 
 
 def results(job: Job) -> None:

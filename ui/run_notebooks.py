@@ -18,14 +18,13 @@ def lab_notebook_button(job: Job) -> None:
     from rnncore.lab.notebook import lab_notebook_bytes, lab_record
 
     config = job.config
-    st.download_button(
+    name = f"sequence-lab-{config.task}-{config.length}-seed{config.seed}.ipynb"
+    _download(
+        st,
         "Download this run as a notebook",
         lab_notebook_bytes(lab_record(job.result)),
-        file_name=f"sequence-lab-{config.task}-{config.length}-seed{config.seed}.ipynb",
-        mime=MIME,
-        key=f"lab_notebook_{job.id}",
-        help=HELP,
-        on_click="ignore",
+        name,
+        f"lab_notebook_{job.id}",
     )
 
 
@@ -36,12 +35,16 @@ def translate_notebook_button(job: Job, where=st) -> None:
     from rnncore.seq2seq.notebook import seq2seq_notebook_bytes, seq2seq_record
 
     config = job.config
-    where.download_button(
+    name = f"translate-{config.task}-{config.length}-{config.cell}-attention-{config.attention}.ipynb"
+    _download(
+        where,
         "Download as a notebook",
         seq2seq_notebook_bytes(seq2seq_record(job.result)),
-        file_name=f"translate-{config.task}-{config.length}-{config.cell}-attention-{config.attention}.ipynb",
-        mime=MIME,
-        key=f"t2_notebook_{job.id}",
-        help=HELP,
-        on_click="ignore",
+        name,
+        f"t2_notebook_{job.id}",
     )
+
+
+def _download(where, label: str, data: bytes, file_name: str, key: str) -> None:
+    # on_click="ignore": downloading must not rerun the page (a rerun would redraw the whole results)
+    where.download_button(label, data, file_name=file_name, mime=MIME, key=key, help=HELP, on_click="ignore")

@@ -18,8 +18,14 @@ from rnncore.notebooks import keras_code, notebook_bytes
 from rnncore.paths import class_models_dir
 from rnncore.store import INFO_FILE, MODEL_FILE, ModelStore
 from ui.common import job_pool, jobs_at_once, session_jobs, session_owner, show_error
+from ui.job_monitor import job_monitor
 
 SHOWN_WRONG_REVIEW_CHARS = 600  # a misclassified test review is shown cut to this many characters
+
+
+# Every open Train tab of a running job polls: 2 s instead of 1 s halves what 30 watching tabs cost the server
+# (bench class_training), and a progress bar needs no more.
+MONITOR_SECONDS = 2.0
 
 
 def current_job() -> None:
@@ -99,39 +105,28 @@ def curves_figure(job) -> go.Figure:
     return figure
 
 
-@st.fragment(run_every=1.0)
 def monitor(job_id: int) -> None:
-    """Poll a queued/running job once a second; hand over to the full page when it finishes."""
-    job = job_pool().get(job_id)
-    if job is None:
-        st.warning("This job is no longer known (the server was restarted).")
-        return
-    if job.is_finished:
-        st.rerun(scope="app")  # the page then renders the results instead of this monitor
+    """The job's progress every MONITOR_SECONDS until it ends; then the page shows its results."""
+    note = f"Jobs run {jobs_at_once()} on this server."
+    job_monitor([job_id], _progress, stop_key=f"stop_{job_id}", every=MONITOR_SECONDS, waiting_note=note)
+
+
+def _progress(jobs: list) -> None:
+    job = jobs[0]
     st.markdown(f"**Job #{job.id} · {job.label}** — {job.status}")
     if job.status == "queued":
-        st.info(f"Waiting in the queue: position {job.queue_position()}. Jobs run {jobs_at_once()} on this server.")
-    else:
-        last = job.last_event("batch")
-        status = job.last_event("status")
-        if last is None:
-            st.progress(0.0, text=status.message if status else "Starting …")
-        else:
-            text = (
-                f"epoch {last.epoch}/{last.epochs} · batch {last.batch}/{last.batches} · "
-                f"{last.examples_per_second:,.0f} reviews/s · about {last.eta_seconds:,.0f} s left"
-            )
-            st.progress(last.progress, text=text)
-            st.plotly_chart(shared_curves(job), width="stretch", key=f"curves_{job.id}")
-    if job.stopped_at_deadline:
-        st.info("Time limit reached: stopping after the current batch; the best weights so far are kept …")
-    elif job.cancel_requested:
-        st.info("Stopping after the current batch; the best weights so far are kept …")
-    elif job.owner != session_owner():
-        st.caption("A classmate started this job: only they can stop it. Its results will be yours too.")
-    elif st.button("Stop", key=f"stop_{job.id}", help="Stops within one batch and keeps the best weights"):
-        job.cancel()
-        st.info("Stopping after the current batch; the best weights so far are kept …")
+        return
+    last = job.last_event("batch")
+    status = job.last_event("status")
+    if last is None:
+        st.progress(0.0, text=status.message if status else "Starting …")
+        return
+    text = (
+        f"epoch {last.epoch}/{last.epochs} · batch {last.batch}/{last.batches} · "
+        f"{last.examples_per_second:,.0f} reviews/s · about {last.eta_seconds:,.0f} s left"
+    )
+    st.progress(last.progress, text=text)
+    st.plotly_chart(shared_curves(job), width="stretch", key=f"curves_{job.id}")
 
 
 def show_results(job) -> None:

@@ -19,6 +19,7 @@ from rnncore.seq2seq.config import SEQ2SEQ_CELLS, Seq2seqConfig
 from rnncore.seq2seq.inference import Translation
 from rnncore.seq2seq.tasks import TASKS, generate
 from ui.common import job_pool, session_owner
+from ui.job_monitor import job_monitor
 from ui.lesson_links import control, link_box, open_link, update_link
 from ui.run_notebooks import translate_notebook_button
 from ui.translate_link import (
@@ -147,19 +148,10 @@ def curves_figure(jobs: list[Job]) -> go.Figure:
     return figure
 
 
-@st.fragment(run_every=0.5)
 def monitor() -> None:
     """Live curves while any run of this session is going; the whole page reruns when they have all ended."""
-    jobs = my_jobs()
-    if all(job.is_finished for job in jobs):
-        st.rerun(scope="app")
-    waiting = [job for job in jobs if job.status == "queued"]
-    if waiting:
-        st.info(f"Waiting for a lab worker: position {waiting[0].queue_position()} in the lab queue.")
-    st.plotly_chart(curves_figure(jobs), key="t2_live")
-    if st.button("Stop", key="t2_stop"):
-        for job in jobs:
-            job.cancel()
+    draw = lambda jobs: st.plotly_chart(curves_figure(jobs), key="t2_live")
+    job_monitor([job.id for job in my_jobs()], draw, stop_key="t2_stop", every=0.5)
 
 
 def _mirror(job: Job):
