@@ -1,7 +1,8 @@
 """Benchmark: a hostile class (`python -m bench hostile`). On one server with the app's own settings, 30 students
 type on Predict (as in `classroom`) while four others try to break it:
 
-- a flooder opens the Train page in ten tabs and presses Start training five times in each (50 submissions);
+- a flooder opens the Train page in ten tabs and presses Start training five times in each (50 submissions, each
+  with another seed, so no two can share one job);
 - a paster sends a 10 MB review (under the 20 MB message cap, so the server must cut it itself) and then a 50 MB
   one (over the cap: the server must drop that connection, nobody else's);
 - a crowd opens ten more sessions of one "browser" and leaves them open;
@@ -44,8 +45,8 @@ MALFORMED = {
 class WatchfulStudent(Student):
     """A Student that also counts what it was shown: exception elements (tracebacks), errors, refusals."""
 
-    def __init__(self, url: str):
-        super().__init__(url)
+    def __init__(self, url: str, browser_id: str = ""):
+        super().__init__(url, browser_id)
         self.exceptions: list[str] = []
         self.errors: list[str] = []
         self.session_id = ""
@@ -116,8 +117,9 @@ class WatchfulStudent(Student):
 
 
 def _xsrf_cookie(base_url: str) -> str:
-    """The XSRF cookie a page load sets; the browser echoes it in the X-Xsrftoken header of an upload."""
-    with urllib.request.urlopen(base_url, timeout=30) as response:
+    """The XSRF cookie the health check sets (the frontend calls it first); the browser echoes it in the
+    X-Xsrftoken header of an upload."""
+    with urllib.request.urlopen(base_url + "/_stcore/health", timeout=30) as response:
         for header in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
             if name.strip() == "_streamlit_xsrf":
@@ -151,13 +153,16 @@ def _put_file(base_url: str, path: str, name: str, data: bytes) -> str:
 
 
 async def flood(url: str, report: dict) -> list[WatchfulStudent]:
-    """Ten Train tabs of one browser, five Start clicks each."""
-    tabs = [WatchfulStudent(url) for _ in range(FLOOD_TABS)]
+    """Ten Train tabs of one browser (one student: they share its cookie), five Start clicks each."""
+    browser = uuid.uuid4().hex
+    tabs = [WatchfulStudent(url, browser) for _ in range(FLOOD_TABS)]
     for tab in tabs:
         await tab.open("train", review_box=False)
-    for _ in range(FLOOD_CLICKS):
-        await asyncio.gather(*(tab.submit_form("tr_start", {}) for tab in tabs))
+    for click in range(FLOOD_CLICKS):  # every press another seed: nothing to share, so the limits must hold
+        presses = (tab.submit_form("tr_start", {"tr_seed": 1 + click * FLOOD_TABS + n}) for n, tab in enumerate(tabs))
+        await asyncio.gather(*presses)
     report["flood_clicks"] = FLOOD_TABS * FLOOD_CLICKS
+    report["flood_refusals_shown"] = sum(len(tab.errors) for tab in tabs)
     return tabs
 
 

@@ -23,10 +23,10 @@ from rnncore.errors import RnncoreError
 from rnncore.events import TrainEvent
 from rnncore.lab.config import LAB_TASKS, LabConfig
 from rnncore.lm import command as lm_command
-from rnncore.paths import class_models_dir, shipped_models_dir
+from rnncore.paths import class_models_dir
 from rnncore.seq2seq import command as seq2seq_command
 from rnncore.settings import add_flags, from_flags
-from rnncore.store import ModelStore, RunInfo, run_candidates, safe_name
+from rnncore.store import ModelStore, RunInfo, run_candidates, safe_name, stores
 from rnncore.training.teachers import check_same_split, recorded_teachers
 
 EXIT_BAD_INPUT = 2
@@ -418,7 +418,7 @@ def _lab_outcomes(result) -> dict[str, dict[str, Any]]:
 def cmd_models(args: argparse.Namespace) -> int:
     """List shipped and class models."""
     runs = []
-    for source, store in (("shipped", ModelStore(shipped_models_dir())), ("class", ModelStore(class_models_dir()))):
+    for source, store in stores():
         for run in store.list_runs():
             print(
                 f"{source:8} {run.kind or 'broken':10} {run.name}{'  ERROR: ' + run.error if run.error else ''}",

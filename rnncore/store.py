@@ -302,6 +302,11 @@ def _write_json(path: Path, value: Any) -> None:
         os.fsync(handle.fileno())
 
 
+def stores() -> list[tuple[str, ModelStore]]:
+    """(source, store) for the shipped and the class stores, in the order pickers list them."""
+    return [("shipped", ModelStore(shipped_models_dir())), ("class", ModelStore(class_models_dir()))]
+
+
 def run_candidates(reference: str) -> list[RunInfo]:
     """The runs `reference` may mean, in the order they are tried: a run folder given by its path, then the run of
     that name in the class store, then in the shipped store."""
@@ -309,7 +314,7 @@ def run_candidates(reference: str) -> list[RunInfo]:
     found = []
     if (path / INFO_FILE).is_file() or (path / MODEL_FILE).is_file():
         found.append(ModelStore(path.parent).get(path.name))
-    for store in (ModelStore(class_models_dir()), ModelStore(shipped_models_dir())):
+    for _, store in reversed(stores()):  # a class run of that name first: the class's own work wins
         try:
             found.append(store.get(reference))
         except RnncoreError:

@@ -26,8 +26,8 @@ from rnncore.jobs.factory import make_pool
 from rnncore.jobs.quota import StoreQuota, check_quota, owner_tag
 from rnncore.jobs.requests import EXPORT_TASK, TRAIN_TASK, TrainingRequest
 from rnncore.jobs.reuse import CLASSMATE, YOURS_AGAIN, result_from_run, reusable_run, settings_key
-from rnncore.paths import class_models_dir, shipped_models_dir
-from rnncore.store import INFO_FILE, MODEL_FILE, WEIGHTS_FILE, ModelStore, RunInfo
+from rnncore.paths import class_models_dir
+from rnncore.store import INFO_FILE, MODEL_FILE, WEIGHTS_FILE, ModelStore, RunInfo, stores
 from ui.student import student_id
 
 EXPORT_TIMEOUT = 120.0  # seconds; a cold worker imports TensorFlow first
@@ -50,11 +50,6 @@ class ModelChoice:
             if (self.run.path / name).exists()
         ]
         return f"{self.run.path}:{stamps}"
-
-
-def stores() -> list[tuple[str, ModelStore]]:
-    """(source, store) for the shipped and the class stores."""
-    return [("shipped", ModelStore(shipped_models_dir())), ("class", ModelStore(class_models_dir()))]
 
 
 def model_choices(kind: str) -> list[ModelChoice]:
