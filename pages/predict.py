@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.common import guarded, model_choices, no_model_message
+from ui.common import guarded, model_choices, model_picker, no_model_message
 from ui.fool_wall import fool_the_model
 from ui.lesson_links import open_link
 from ui.navigation import use_app_navigation
@@ -68,14 +68,8 @@ def main() -> None:
     for note in open_link("predict", predict_link(choices)):  # a lesson link sets the model and the review
         st.caption(f"⚠️ {note}")
     init_review(EXAMPLES["hate it → wonderful"])
-    labels = [choice.label for choice in choices]
-    label = st.selectbox(
-        "Model",
-        labels,
-        key="predict_model",
-        help="Shipped models come with the app; class models were trained on the Train page.",
-    )
-    choice = choices[labels.index(label)] if label in labels else choices[0]
+    help_text = "Shipped models come with the app; class models were trained on the Train page."
+    choice = model_picker(choices, "predict_model", help=help_text)
     config = choice.run.info.get("config", {})
     st.caption(
         f"{'Bidirectional ' if config.get('bidirectional') else ''}{str(config.get('cell', '')).upper()}, "

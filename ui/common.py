@@ -64,6 +64,22 @@ def model_choices(kind: str) -> list[ModelChoice]:
     return choices
 
 
+def model_picker(
+    choices: list[ModelChoice], key: str, *, label: str = "Model", default: int = 0, help: str | None = None
+) -> ModelChoice:
+    """Every page's model picker. The choice lives in session state under `key` (a lesson link may have put a
+    label there); a label put under `key + "_next"` (a model just trained) is selected on this run; otherwise the
+    `default`-th choice."""
+    labels = [choice.label for choice in choices]
+    wanted = st.session_state.pop(f"{key}_next", None)
+    if wanted in labels:
+        st.session_state[key] = wanted
+    if st.session_state.get(key) not in labels:
+        st.session_state[key] = labels[default]  # via state, not index=, so the two never clash
+    picked = st.selectbox(label, labels, key=key, help=help)
+    return choices[labels.index(picked)] if picked in labels else choices[default]
+
+
 def _quality(run: RunInfo) -> float:
     """Higher is better: test accuracy for sentiment, minus held-out loss for char models."""
     metrics = run.metrics

@@ -95,7 +95,7 @@ def render_finished_job(job) -> None:
         st.success(f"Saved as **{job.saved.name}** — it is now in the model list above.", icon="✅")
         if st.session_state.get("generate_announced") != job.id:
             st.session_state["generate_announced"] = job.id
-            st.session_state["generate_select_next"] = f"{job.saved.name} (class)"
+            st.session_state["generate_model_next"] = f"{job.saved.name} (class)"
             st.rerun()
     elif job.status == "cancelled":
         st.info("Training was stopped before any epoch finished; nothing was saved.")

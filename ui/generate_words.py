@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from rnncore.inference.word_writer import END_MARK, MAX_WORDS, WordStep, WordWriter, join_words
-from ui.common import ModelChoice, model_choices
+from ui.common import ModelChoice, model_choices, model_picker
 
 MAX_PRIME_CHARS = 500
 MAX_SENTENCE_CHARS = 300
@@ -118,8 +118,7 @@ def render_word_writer() -> None:
     if not choices:
         st.info("No word language model here: train one with `python -m rnncore train lm`.")
         return
-    labels = [choice.label for choice in choices]
-    choice = choices[labels.index(st.selectbox("Language model", labels, key="words_model"))]
+    choice = model_picker(choices, "words_model", label="Language model")
     history = choice.run.info.get("history") or [{}]
     perplexity = history[-1].get("heldout_perplexity")
     if perplexity:

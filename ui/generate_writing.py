@@ -7,7 +7,7 @@ import math
 
 import streamlit as st
 
-from ui.common import ModelChoice
+from ui.common import ModelChoice, model_picker
 from ui.generate_figures import distribution_figure, drawn_character_html
 from ui.generate_link import TEMPERATURE, TEMPERATURE_RANGE
 from ui.lesson_links import control
@@ -20,16 +20,9 @@ COMPARE_LENGTH = 300
 
 
 def pick_model(choices: list[ModelChoice]) -> ModelChoice:
-    """The model selectbox; defaults to a shipped Shakespeare model, or to a model just trained."""
-    labels = [choice.label for choice in choices]
-    wanted = st.session_state.pop("generate_select_next", None)
-    if wanted in labels:
-        st.session_state["generate_model"] = wanted
+    """The model picker; defaults to a shipped Shakespeare model, or to a model just trained."""
     default = next((n for n, c in enumerate(choices) if c.source == "shipped" and "shakespeare" in c.run.name), 0)
-    if st.session_state.get("generate_model") not in labels:
-        st.session_state["generate_model"] = labels[default]  # via state, not index=, so both never clash
-    label = st.selectbox("Model", labels, key="generate_model")
-    return choices[labels.index(label)] if label in labels else choices[default]
+    return model_picker(choices, "generate_model", default=default)
 
 
 def render_quality(choice: ModelChoice, sampler, prime: str) -> None:
