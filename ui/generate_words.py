@@ -85,9 +85,8 @@ def render_writing(writer: WordWriter) -> None:
         position = 1
     step = steps[position - 1]
     before = join_words([s.word for s in steps[: position - 1]])
-    st.markdown(
-        f"After *…{html.escape((result['prime'] + ' ' + before)[-120:])}* it chose **{html.escape(step.word)}**"
-    )
+    context = html.escape(f"{result['prime']} {before}".strip()[-120:])
+    st.html(f"<p>After <i>…{context}</i> it chose <b>{html.escape(step.word)}</b></p>")
     st.plotly_chart(alternatives_figure(step), key="words_bars")
 
 
