@@ -11,7 +11,6 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.common import guarded, model_choices, model_picker, no_model_message
-from ui.fool_wall import fool_the_model
 from ui.lesson_links import open_link
 from ui.navigation import use_app_navigation
 from ui.predict_batch import MAX_BATCH_ROWS, parse_batch_csv, render_batch
@@ -78,7 +77,14 @@ def main() -> None:
     live_section(choice, choices, review_controls(EXAMPLES))
     with st.expander("Many reviews at once (batch mode)"):
         guarded(lambda: render_batch(choice, batch_inputs()))  # a bad CSV is reported inside the expander
-    guarded(lambda: fool_the_model(choice))  # the class wall (ui/fool_wall.py)
+    guarded(lambda: class_wall(choice))
+
+
+def class_wall(choice) -> None:
+    """The class wall (ui/fool_wall.py), imported here: the class database (SQLAlchemy) loads after the verdict."""
+    from ui.fool_wall import fool_the_model
+
+    fool_the_model(choice)
 
 
 guarded(main)

@@ -13,8 +13,6 @@ import streamlit as st
 
 import ui.server_threads  # noqa: F401  (one BLAS thread for the server's NumPy inference: see the module)
 from rnncore import environment
-from rnncore.classroom import class_db
-from rnncore.classroom.database import TRAINING_PAUSED
 from rnncore.config import RunConfig
 from rnncore.errors import ModelLoadError, RnncoreError
 from rnncore.inference.predict import Predictor
@@ -173,11 +171,17 @@ PAUSED_NOTICE = (
 def training_paused() -> bool:
     """Whether the teacher paused training (new jobs are refused; running ones continue). A live setting of the
     class database (rnncore/classroom), so every replica of the app sees it, and a restart keeps it."""
+    from rnncore.classroom import class_db  # SQLAlchemy loads on first use, not at server start (cold start)
+    from rnncore.classroom.database import TRAINING_PAUSED
+
     return class_db().switch(TRAINING_PAUSED, False)
 
 
 def set_training_paused(paused: bool) -> None:
     """Pause (True) or resume (False) training for the whole class."""
+    from rnncore.classroom import class_db
+    from rnncore.classroom.database import TRAINING_PAUSED
+
     class_db().set_switch(TRAINING_PAUSED, paused)
 
 
