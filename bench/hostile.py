@@ -52,29 +52,18 @@ class WatchfulStudent(Student):
         self.session_id = ""
         self.upload_urls: dict[str, str] = {}
 
-    async def _until_finished(self, learn: bool = False) -> None:
-        while True:
-            message = ForwardMsg()
-            message.ParseFromString(await self.socket.recv())
-            kind = message.WhichOneof("type")
-            if kind == "script_finished":
-                return
-            if kind == "new_session":
-                self.session_id = message.new_session.initialize.session_id
-            if kind == "file_urls_response":
-                for item in message.file_urls_response.file_urls:
-                    self.upload_urls[item.file_id] = item.upload_url
-            if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
-                element = message.delta.new_element
-                element_kind = element.WhichOneof("type")
-                if element_kind == "exception":
-                    self.exceptions.append(element.exception.message[:200])
-                elif element_kind == "alert" and element.alert.format == 1:  # ERROR
-                    self.errors.append(element.alert.body[:200])
-                elif element_kind == "progress":
-                    self.progress = element.progress.text
-            if learn:
-                self._learn(message, kind)
+    def seen(self, message: ForwardMsg, kind: str | None) -> None:
+        if kind == "new_session":
+            self.session_id = message.new_session.initialize.session_id
+        elif kind == "file_urls_response":
+            for item in message.file_urls_response.file_urls:
+                self.upload_urls[item.file_id] = item.upload_url
+        elif kind == "delta" and message.delta.new_element.WhichOneof("type") == "exception":
+            self.exceptions.append(message.delta.new_element.exception.message[:200])
+        elif kind == "delta" and message.delta.new_element.WhichOneof("type") == "alert":
+            alert = message.delta.new_element.alert
+            if alert.format == alert.ERROR:
+                self.errors.append(alert.body[:200])
 
     async def upload(self, widget_key: str, name: str, data: bytes) -> str:
         """Upload one file to a keyed st.file_uploader as the browser does (ask for an upload URL, PUT the file,

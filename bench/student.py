@@ -133,8 +133,12 @@ class Student:
                 self.metrics[message.delta.new_element.metric.label] = message.delta.new_element.metric.body
             elif element_type in ("alert", "toast"):
                 self.alerts.append(getattr(message.delta.new_element, element_type).body)
+            self.seen(message, kind)
             if learn:
                 self._learn(message, kind)
+
+    def seen(self, message: ForwardMsg, kind: str | None) -> None:
+        """Called for every message of a rerun; a subclass that watches more (tracebacks, uploads) overrides it."""
 
     def _learn(self, message: ForwardMsg, kind: str | None) -> None:
         """Remember the page's hash, keyed widgets' ids, the review box and self-polling fragments."""

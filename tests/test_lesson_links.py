@@ -7,11 +7,12 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "sequence_lab.py")
+PAGES = Path(__file__).resolve().parent.parent / "pages"
 
 
-def opened(**params: str) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
+def opened(page: str = "sequence_lab.py", **params: str) -> AppTest:
+    """The page opened with these query parameters (Sequence Lab unless told), having raised nothing."""
+    at = AppTest.from_file(str(PAGES / page), default_timeout=90)
     at.query_params.update(params)
     at.run()
     assert not at.exception, [e.value for e in at.exception]

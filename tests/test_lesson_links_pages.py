@@ -4,23 +4,9 @@ and Concepts' encoder–decoder picture links to the Translate page."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
-PAGES = Path(__file__).resolve().parent.parent / "pages"
-
-
-def opened(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(PAGES / page), default_timeout=90)
-    at.query_params.update(params)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def notes(at: AppTest) -> str:
-    return "\n".join(str(caption.value) for caption in at.caption)
+from tests.test_lesson_links import PAGES, notes, opened
 
 
 def test_a_translate_link_sets_every_widget_and_round_trips():
