@@ -91,9 +91,12 @@ def test_predict_shows_the_bag_of_words_verdict_beside_the_rnn(tiny_store, monke
     monkeypatch.setenv("RNNCORE_STORE_DIR", str(tmp_path / "class"))
     at = set_review(run(PREDICT), "the film was not bad")
     shown = "\n".join(str(element.value) for element in [*at.markdown, *at.caption])
-    assert "Order read vs order ignored" in shown and "Order ignored: bag (bag of words)" in shown
+    assert "Order read vs order ignored" in shown and "| Order ignored: bag (bag of words) |" in shown
     assert "Reversed: *bad not was film the*" in shown
-    assert shown.count("Words reversed:") == 2
+    table = [line for line in shown.splitlines() if line.startswith("| Order")]
+    assert len(table) == 2 and all(line.count("P(positive) = ") == 2 for line in table)  # typed and reversed
+    bag_typed, bag_reversed = table[1].split("|")[2:4]
+    assert bag_typed == bag_reversed  # order ignored by construction
 
 
 def test_concepts_order_tab_explains_without_and_compares_with_a_bag_of_words(tiny_store, monkeypatch, tmp_path):

@@ -13,6 +13,7 @@ from rnncore.data.text import tokenize
 from ui.common import ModelChoice, model_choices
 
 MAX_SHOWN_WORDS = 8
+LIVE_REVERSED_WORDS = 30  # longer reviews are read backwards on a click (a whole extra pass per keystroke)
 LESSON = (
     "The **bag of words** adds up one weight per distinct word, wherever it stands: *not bad* and *bad not* "
     "are the same input for it. The **RNN** reads the words in order, carrying a state from one to the next, "
@@ -25,7 +26,10 @@ def _load(key: str, path: str) -> BagOfWords:
     return load_bag_of_words(path)
 
 
-def bag_of_words_model() -> tuple[ModelChoice, BagOfWords] | None:
+BagOfWordsChoice = tuple[ModelChoice, BagOfWords]
+
+
+def bag_of_words_model() -> BagOfWordsChoice | None:
     """The first bag-of-words model (shipped first), or None when there is none."""
     choices = model_choices("bagofwords")
     if not choices:
@@ -42,28 +46,45 @@ def _verdict(probability: float) -> str:
     return f"{'🙂 positive' if probability >= 0.5 else '🙁 negative'} · P(positive) = {probability:.3f}"
 
 
-def render_order_comparison(predictor, rnn_label: str, text: str, probability: float | None = None) -> None:
-    """Two models, two word orders, four verdicts; the bag of words' strongest words beside them. `probability`:
-    the RNN's verdict on `text` when the caller has it already (Predict computed it for the gauge)."""
-    found = bag_of_words_model()
+def _cell(text: str) -> str:
+    """Text safe inside a markdown table cell."""
+    return html.escape(text).replace("|", "&#124;")
+
+
+def render_order_comparison(
+    predictor, rnn_label: str, text: str, probability: float | None = None, found: BagOfWordsChoice | None = None
+) -> None:
+    """Two models, two word orders, four verdicts in one table; the bag of words' strongest words below.
+    `probability`: the RNN's verdict on `text` when the caller has it already (Predict computed it for the gauge);
+    `found`: the bag-of-words model when the caller looked it up already. Few elements on purpose: this panel is
+    redrawn on every keystroke of every student."""
+    found = found or bag_of_words_model()
     if found is None:
         return
     choice, bag = found
     backwards = reversed_words(text)
+    typed = predictor.predict_typed(text).probability if probability is None else probability
+    rnn_back = bag_back = "–"
     with st.container(border=True):
-        st.markdown("**Order read vs order ignored**")
-        read, ignored = st.columns(2)
-        read.caption(f"Order read: {html.escape(rnn_label)}")
-        typed = predictor.predict(text).probability if probability is None else probability
-        read.markdown(f"As typed: {_verdict(typed)}")
-        ignored.caption(f"Order ignored: {html.escape(choice.run.name)} (bag of words)")
-        ignored.markdown(f"As typed: {_verdict(bag.probability(text))}")
-        if len(backwards.split()) > 1:
-            read.markdown(f"Words reversed: {_verdict(predictor.predict(backwards).probability)}")
-            ignored.markdown(f"Words reversed: {_verdict(bag.probability(backwards))}")
-            st.caption(f"Reversed: *{html.escape(backwards[:300])}*")
+        words = len(backwards.split())
+        long_review = words > LIVE_REVERSED_WORDS
+        # A reversed review shares no start with the last one, so the RNN reads it whole: on a click when long.
+        if words > 1 and (not long_review or st.button("Read it backwards too", key="order_backwards")):
+            rnn_back, bag_back = (
+                _verdict(predictor.predict(backwards).probability),
+                _verdict(bag.probability(backwards)),
+            )
+        st.markdown(
+            "**Order read vs order ignored**\n\n| | As typed | Words reversed |\n|---|---|---|\n"
+            f"| Order read: {_cell(rnn_label)} | {_verdict(typed)} | {rnn_back} |\n"
+            f"| Order ignored: {_cell(choice.run.name)} (bag of words) | {_verdict(bag.probability(text))} "
+            f"| {bag_back} |"
+        )
+        notes = []
+        if words > 1:
+            notes.append(f"Reversed: *{html.escape(backwards[:300])}*")
         strongest = bag.word_weights(text)[:MAX_SHOWN_WORDS]
         if strongest:
             shown = ", ".join(f"{html.escape(row.word)} {row.weight:+.2f}" for row in strongest)
-            ignored.caption(f"Its strongest words (log-odds): {shown}")
-        st.caption(LESSON)
+            notes.append(f"The bag of words' strongest words (log-odds): {shown}")
+        st.caption("  \n".join([*notes, LESSON]))

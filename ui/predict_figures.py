@@ -1,6 +1,6 @@
-"""Pure builders for the Predict page: the gauge, trajectory, hidden-state heatmap and model-comparison figures,
-and the attribution and token HTML. No streamlit here: each takes numbers and words and returns a figure or a
-string, so they are cheap to test and to reuse.
+"""Pure builders for the Predict page: the gauge (inline SVG), trajectory, hidden-state heatmap and
+model-comparison figures, and the attribution and token HTML. No streamlit here: each takes numbers and words
+and returns a figure or a string, so they are cheap to test and to reuse.
 
 Every word shown is html.escape()d: review text is user input and must never run in a browser (plotly renders
 a subset of HTML in labels and hover text too)."""
@@ -15,24 +15,35 @@ import plotly.graph_objects as go
 MAX_SHOWN_CUT_WORDS = 60  # truncated words listed on screen (a 1 MB paste has ~200,000 of them)
 
 
-def gauge_figure(probability: float) -> go.Figure:
-    """A 0–100 % gauge of P(positive) with the 50 % decision line."""
-    figure = go.Figure(
-        go.Indicator(
-            mode="gauge+number",
-            value=probability * 100,
-            number={"suffix": "%", "valueformat": ".1f"},
-            title={"text": "P(positive)"},
-            gauge={
-                "axis": {"range": [0, 100]},
-                "bar": {"color": "#2e7d32" if probability >= 0.5 else "#c62828"},
-                "steps": [{"range": [0, 50], "color": "#fdecea"}, {"range": [50, 100], "color": "#e8f5e9"}],
-                "threshold": {"line": {"color": "black", "width": 3}, "value": 50},
-            },
-        ),
-        layout={"height": 240, "margin": {"l": 30, "r": 40, "t": 50, "b": 10}},
+def gauge_html(probability: float) -> str:
+    """A 0–100 % gauge of P(positive) with the 50 % decision line, as inline SVG: drawn on every keystroke for a
+    whole class, and a plotly figure cost ~3 ms of server CPU to build and serialise (BENCHMARKS.md, keystroke)."""
+    value = min(max(float(probability), 0.0), 1.0)
+    colour = "#2e7d32" if value >= 0.5 else "#c62828"
+
+    def point(fraction: float) -> str:  # on the arc: 0 at the left end, 1 at the right, 0.5 at the top
+        angle = np.pi * (1 - fraction)
+        return f"{100 + 80 * np.cos(angle):.2f} {100 - 80 * np.sin(angle):.2f}"
+
+    def arc(start: float, end: float, stroke: str, width: int) -> str:
+        return (
+            f'<path d="M {point(start)} A 80 80 0 0 1 {point(end)}" fill="none" stroke="{stroke}" '
+            f'stroke-width="{width}"/>'
+        )
+
+    value_arc = arc(0, value, colour, 14) if value > 0.001 else ""
+    return (
+        '<div style="text-align:center"><svg viewBox="0 -8 200 130" width="100%" style="max-width:320px" '
+        f'role="img" aria-label="P(positive) {value:.1%}">'
+        '<text x="100" y="6" text-anchor="middle" font-size="13" fill="#555">P(positive)</text>'
+        f"{arc(0, 0.5, '#fdecea', 26)}{arc(0.5, 1, '#e8f5e9', 26)}{value_arc}"
+        '<line x1="100" y1="6" x2="100" y2="34" stroke="black" stroke-width="3"/>'
+        f'<text x="100" y="96" text-anchor="middle" font-size="30" font-weight="600" fill="{colour}">'
+        f"{value * 100:.1f}%</text>"
+        '<text x="20" y="116" text-anchor="middle" font-size="11" fill="#777">0</text>'
+        '<text x="180" y="116" text-anchor="middle" font-size="11" fill="#777">100</text>'
+        "</svg></div>"
     )
-    return figure
 
 
 def trajectory_figure(words: list[str], probabilities: np.ndarray) -> go.Figure:

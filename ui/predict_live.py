@@ -9,9 +9,9 @@ from rnncore.inference.predict import MAX_REVIEW_CHARS, Prediction
 from rnncore.inference.short_reviews import example_lesson
 from ui.common import ModelChoice, guarded, load_predictor
 from ui.lesson_links import link_box, update_link
-from ui.order_compare import render_order_comparison
+from ui.order_compare import BagOfWordsChoice, render_order_comparison
 from ui.predict_compare import render_comparison
-from ui.predict_figures import attribution_html, gauge_figure, heatmap_figure, tokens_html, trajectory_figure
+from ui.predict_figures import attribution_html, gauge_html, heatmap_figure, tokens_html, trajectory_figure
 from ui.predict_link import predict_link
 from ui.predict_review import review_input
 
@@ -23,24 +23,27 @@ TAB_NAMES = ["Word by word", "Which words mattered", "What the model sees", "Hid
 
 
 @st.fragment
-def live_section(choice: ModelChoice, choices: list[ModelChoice], long_mode: bool) -> None:
-    """Review box and everything that follows it; a fragment, so typing reruns only this part."""
+def live_section(
+    choice: ModelChoice, choices: list[ModelChoice], bag: BagOfWordsChoice | None, long_mode: bool
+) -> None:
+    """Review box and everything that follows it; a fragment, so typing reruns only this part (with the arguments
+    of the page's last full run: the model lists are not re-read from disk per keystroke)."""
     text = review_input(long_mode)
     if not text.strip():
         st.info("Type a review above (or click an example) to see what the model thinks.", icon="✍️")
         return
     # Its own boundary: a keystroke reruns only this fragment, so the page's boundary is not around it then.
-    guarded(lambda: render_views(choice, choices, text))
+    guarded(lambda: render_views(choice, choices, bag, text))
     fields = predict_link(choices)
     update_link(fields)  # the address bar always links to this model and review
     link_box(fields)
 
 
-def render_views(choice: ModelChoice, choices: list[ModelChoice], text: str) -> None:
+def render_views(choice: ModelChoice, choices: list[ModelChoice], bag: BagOfWordsChoice | None, text: str) -> None:
     """Verdict, word-order comparison, detail tabs and (when switched on) the model comparison."""
     predictor = load_predictor(choice)
     prediction = render_verdict(predictor, text)
-    render_order_comparison(predictor, choice.label, text, prediction.probability)  # one RNN pass less per keystroke
+    render_order_comparison(predictor, choice.label, text, prediction.probability, bag)
     render_details(predictor, choice.key, text)
     if st.toggle("Compare models on this review", key="compare_all"):
         render_comparison(text, choices)
@@ -48,9 +51,9 @@ def render_views(choice: ModelChoice, choices: list[ModelChoice], text: str) -> 
 
 def render_verdict(predictor, text: str) -> Prediction:
     """Gauge, label and the notes about cut text; returns the prediction shown."""
-    prediction = predictor.predict(text)
+    prediction = predictor.predict_typed(text)  # read on from the words this review shares with the last one
     left, right = st.columns([2, 3])
-    left.plotly_chart(gauge_figure(prediction.probability), key="gauge")
+    left.html(gauge_html(prediction.probability))
     emoji = "🙂" if prediction.label == "positive" else "🙁"
     right.metric(
         "Verdict",
@@ -100,6 +103,8 @@ def is_heavy(predictor, text: str, view: str) -> bool:
 
 def word_view_on_demand(predictor, model_key: str, text: str, view: str) -> tuple | None:
     """The view at once when cheap; for a long review, after a click (then cached)."""
+    if view == "trajectory" and predictor.reads_on:  # the verdict's own reading: nothing to compute or cache
+        return predictor.trajectory(text)
     if not is_heavy(predictor, text, view):
         return word_view(model_key, text, view, predictor)
     ready = st.session_state.get(f"confirmed_{view}") == (model_key, hash(text))

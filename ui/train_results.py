@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from rnncore.jobs.reuse import note_for
 from rnncore.notebooks import keras_code, notebook_bytes
@@ -76,33 +75,42 @@ def shared_curves(job) -> go.Figure:
 
 
 def curves_figure(job) -> go.Figure:
-    """Batch-level training loss/accuracy with validation points after every epoch."""
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"))
+    """Batch-level training loss/accuracy with validation points after every epoch, side by side. Built in one
+    constructor call (make_subplots and every add_trace re-validate the figure): every open Train tab of the
+    class redraws it while its job trains."""
     batches = [e for e in job.events() if e.kind == "batch"]
     epochs = [e for e in job.events() if e.kind == "epoch"]
     x = [(e.epoch - 1) * e.batches + e.batch for e in batches]
-    for col, metric in ((1, "loss"), (2, "accuracy")):
-        figure.add_trace(
-            go.Scatter(x=x, y=[e.metrics.get(metric) for e in batches], name=f"train {metric}", mode="lines"),
-            row=1,
-            col=col,
+    x_epochs = [e.epoch * e.batches for e in epochs]
+    traces = []
+    for axis, metric in (("", "loss"), ("2", "accuracy")):
+        on_axes = {"xaxis": f"x{axis}", "yaxis": f"y{axis}"}
+        train_y = [e.metrics.get(metric) for e in batches]
+        traces.append({"type": "scatter", "x": x, "y": train_y, "name": f"train {metric}", "mode": "lines", **on_axes})
+        traces.append(
+            {
+                "type": "scatter",
+                "x": x_epochs,
+                "y": [e.metrics.get(f"val_{metric}") for e in epochs],
+                "name": f"validation {metric}",
+                "mode": "markers+lines",
+                "marker": {"size": 9},
+                **on_axes,
+            }
         )
-        figure.add_trace(
-            go.Scatter(
-                x=[e.epoch * e.batches for e in epochs],
-                y=[e.metrics.get(f"val_{metric}") for e in epochs],
-                name=f"validation {metric}",
-                mode="markers+lines",
-                marker=dict(size=9),
-            ),
-            row=1,
-            col=col,
-        )
-    figure.update_xaxes(title_text="batch")
-    figure.update_layout(
-        height=300, margin=dict(l=10, r=10, t=60, b=10), legend=dict(orientation="h", yanchor="bottom", y=1.12, x=0)
-    )
-    return figure
+    title = {"y": 1.0, "xref": "paper", "yref": "paper", "showarrow": False, "yanchor": "bottom"}
+    titles = [{"text": name, "x": middle, **title} for name, middle in (("loss", 0.225), ("accuracy", 0.775))]
+    layout = {
+        "height": 300,
+        "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.12, "x": 0},
+        "xaxis": {"domain": [0, 0.45], "title": {"text": "batch"}, "anchor": "y"},
+        "xaxis2": {"domain": [0.55, 1], "title": {"text": "batch"}, "anchor": "y2"},
+        "yaxis": {"anchor": "x"},
+        "yaxis2": {"anchor": "x2"},
+        "annotations": titles,
+    }
+    return go.Figure(data=traces, layout=layout)
 
 
 def monitor(job_id: int) -> None:

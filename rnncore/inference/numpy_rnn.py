@@ -111,6 +111,20 @@ class Cell:
         Returns (outputs (B,T,U), final h (B,U), traces {name: (B,T,U)} when `record`)."""
         return self.run_projected(self.project(x), None if mask is None else mask[:, :, None], reverse, record)
 
+    def run_from(self, x: np.ndarray, h: np.ndarray, c: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Run a (1, T, features) sequence forwards from state (h, c), no mask: (h after each step (T, U), c after
+        each step (T, U), None except for LSTM). What resuming a read from a remembered state needs."""
+        projected = self.project(x)
+        steps = projected.shape[1]
+        hidden = np.empty((steps, self.units), np.float32)
+        cells = np.empty((steps, self.units), np.float32) if c is not None else None
+        for t in range(steps):
+            h, c = self.step(projected[:, t], h, c)
+            hidden[t] = h[0]
+            if cells is not None:
+                cells[t] = c[0]
+        return hidden, cells
+
     def run_projected(self, projected: np.ndarray, mask: np.ndarray | None, reverse: bool = False, record=False):
         """`run` from precomputed input projections; `mask` is (B,T,1) or (B,T,units)."""
         batch, steps, _ = projected.shape

@@ -12,6 +12,7 @@ from rnncore.data.text import OOV_ID, PAD_ID, tokenize
 from rnncore.errors import RnncoreError
 from rnncore.inference.batching import MicroBatcher
 from rnncore.inference.numpy_rnn import NumpyRNN
+from rnncore.inference.prefix_reader import PrefixReader, can_resume
 from rnncore.inference.runs import NetworkRun
 
 MAX_REVIEW_CHARS = 100_000  # longer input is cut (a 1 MB paste must not stall a shared server)
@@ -66,11 +67,20 @@ class Predictor:
         )
         # Students typing at the same moment share one batched pass instead of queueing on the GIL.
         self._batcher = MicroBatcher(self._predict_chunk)
+        # A review being typed is read on from the words it shares with one read before (forward-only models).
+        padded = not self.config.mask_padding
+        self._reader = PrefixReader(self.network) if can_resume(self.network, padded) else None
 
     @property
     def name(self) -> str:
         """The run's name."""
         return self.run.info.name
+
+    @property
+    def reads_on(self) -> bool:
+        """Whether a review being typed is read on from the words it shares with one read before (forward-only
+        models without padding tokens): then predict_typed and trajectory cost a few cell steps per keystroke."""
+        return self._reader is not None
 
     # --- what the model sees ---
     def tokens(self, text: str) -> list[Token]:
@@ -102,6 +112,13 @@ class Predictor:
         """P(positive) for one review (batched with any concurrent calls from other threads)."""
         return self._batcher.submit(text)
 
+    def predict_typed(self, text: str) -> Prediction:
+        """predict() for a review being typed: a forward-only model reads on from the words this review shares
+        with one read before (the same result, a few cell steps per keystroke instead of one per word)."""
+        if self._reader is None:
+            return self.predict(text)
+        return Prediction(float(self._reader.probabilities(self._ids(text)[0])[-1]))
+
     def predict_batch(self, texts: list[str], batch_size: int = 64) -> list[Prediction]:
         """Predictions for many reviews (padded and masked in batches)."""
         results: list[Prediction] = []
@@ -122,6 +139,8 @@ class Predictor:
         if not tokens:
             return [], np.zeros(0, np.float32)
         ids = self._read_ids(tokens)  # tokens are already tokenised: don't tokenise the text twice
+        if self._reader is not None:  # the verdict on this review was read just before: the same reading
+            return tokens, self._reader.probabilities(ids[0])
         offset = ids.shape[1] - len(tokens) if self.config.padding == "pre" else 0
         result = self.network.forward(ids)
         if result.step_probabilities is not None:
