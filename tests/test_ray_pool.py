@@ -2,6 +2,11 @@
 dashboard): the JobPool API end to end: order, lanes, events, Stop (cooperative and forced), a worker killed
 with SIGKILL, shutdown, the factory that picks the pool, and one real training job that saves its weights.
 
+The class's guarantees (issue 21) hold on Ray as they do in local worker processes: fair turns by student, one
+running and one waiting job per student, the time limit, and the caps and store quotas checked before a job is
+queued. Tests of tests/test_jobs.py run here again with Ray actors, and tests parametrised over both pools
+(`any_pool`) check what tests/test_jobs.py does not.
+
 Most tests run the fast task functions of tests/job_tasks.py in actors that preload nothing (the subject is
 scheduling and failure handling); the last one imports TensorFlow in a warm actor and trains a tiny GRU."""
 
@@ -20,8 +25,20 @@ from rnncore.config import RunConfig
 from rnncore.jobs.job import CANCELLED, DONE, FAILED, FINISHED_EVENTS, QUEUED, RUNNING
 from rnncore.jobs.pool import JobPool
 from rnncore.jobs.requests import TRAIN_TASK, TrainingRequest
+from rnncore.jobs.turns import OwnerLimits
 from tests.conftest import TINY_SENTIMENT
-from tests.test_jobs import Gates, _wait_until
+from tests.test_app_concepts_train import TINY, _fill, page
+
+# The pool contract of tests/test_jobs.py: its test functions imported here are collected again in this module and
+# run with its fixtures (make_pool: Ray actors): round-robin by student, one running and one waiting job per student
+# (the next one refused with the message), and the time limit that stops a job keeping what it learned.
+from tests.test_jobs import (  # noqa: F401
+    Gates,
+    _wait_until,
+    test_a_job_is_stopped_at_its_time_limit_keeping_what_it_learned,
+    test_jobs_start_in_fair_turns_across_three_owners,
+    test_one_running_and_one_waiting_job_per_student,
+)
 
 TIMEOUT = 60
 GATED, STUBBORN, CHATTY = "tests.job_tasks:gated", "tests.job_tasks:stubborn", "tests.job_tasks:chatty"
@@ -49,6 +66,25 @@ def make_pool(cluster):
     def make(**options) -> RayJobPool:
         options.setdefault("preload", ())
         pool = RayJobPool(address="local", **options)
+        pools.append(pool)
+        assert pool.wait_ready(TIMEOUT)
+        return pool
+
+    yield make
+    for pool in pools:
+        pool.shutdown()
+
+
+@pytest.fixture(params=["local", "ray"])
+def any_pool(request):
+    """make_pool for local worker processes or for Ray actors: the tests using it hold for both."""
+    if request.param == "ray":
+        yield request.getfixturevalue("make_pool")
+        return
+    pools: list[JobPool] = []
+
+    def make(**options) -> JobPool:
+        pool = JobPool(**{"preload": (), **options})
         pools.append(pool)
         assert pool.wait_ready(TIMEOUT)
         return pool
@@ -174,6 +210,83 @@ def test_shutdown_cancels_running_and_queued_jobs(make_pool, gates):
     assert running.status == CANCELLED and queued.status == CANCELLED
     with pytest.raises(RuntimeError, match="shut down"):
         pool.submit(GATED, gates.payload("late"))
+
+
+def test_a_job_that_ignores_its_time_limit_is_ended_there(any_pool, gates):
+    """The time limit is hard: a job that does not answer its stop (a batch that never ends) is ended with its
+    worker at the deadline plus the grace period, says so, and the lane goes on with a fresh worker."""
+    pool = any_pool(stop_grace=0.5)
+    stuck = pool.submit(STUBBORN, gates.payload("stuck"), owner="ann", time_limit=0.5)
+    after = pool.submit(GATED, gates.payload("next"), owner="ben")
+    assert stuck.wait(TIMEOUT)
+    assert stuck.stopped_at_deadline and stuck.status == CANCELLED and stuck.result is None
+    assert 0.5 <= stuck.finished_at - stuck.started < 5
+    assert any("Time limit reached" in event.message for event in stuck.events())
+    assert "nothing saved" in stuck.last_event("done").message  # not "the best weights are kept": none were
+    _wait_until(lambda: "next" in gates.started())
+    gates.release("next")
+    assert after.wait(TIMEOUT) and after.status == DONE and pool.replaced == 1
+
+
+def test_the_train_page_checks_caps_and_quotas_before_queueing_on_either_pool(any_pool, gates, monkeypatch, tmp_path):
+    """Whatever pool the server uses, the Train page's Start (ui.common.submit_training) refuses a job over a cap
+    or a store quota before the pool sees it, counts the jobs the pool is running toward the quota, and gives the
+    job it queues its time limit."""
+    import ui.common
+    from rnncore.jobs.bounds import check_job, time_limit
+
+    # the server's lanes and per-student limits (ui.common.job_pool)
+    pool = any_pool(lanes={"train": 1, "lab": 1}, owner_limits={"train": OwnerLimits(running=1, waiting=1)})
+    _serve_pages_with(pool, monkeypatch)
+    monkeypatch.setenv("RNNCORE_STORE_DIR", str(tmp_path / "class_models"))  # empty: nothing saved, nothing reused
+    monkeypatch.delenv("RNNCORE_DATABASE_URL", raising=False)  # the class database beside it: no teacher's values
+    at = page("train.py")
+    ann = at.session_state["owner_id"]
+
+    def start(**values) -> str:
+        _fill(at, **dict(TINY, **values))
+        at.button(key="tr_start").click().run()
+        assert not at.exception, at.exception
+        return " ".join(error.value for error in at.error)
+
+    monkeypatch.setenv("RNNCORE_MAX_PARAMETERS", "1000")
+    assert "RNNCORE_MAX_PARAMETERS" in start(vocab_size=1000)
+    monkeypatch.setenv("RNNCORE_MAX_JOB_MINUTES", "1")
+    assert "RNNCORE_MAX_JOB_MINUTES" in start(maxlen=200, epochs=20)
+    assert pool.jobs() == []  # neither reached the pool
+    monkeypatch.delenv("RNNCORE_MAX_PARAMETERS")
+    monkeypatch.delenv("RNNCORE_MAX_JOB_MINUTES")
+
+    # a classmate's running job that will save ~1.4 MB: with 1 MB for the class, ann's tiny model does not fit
+    big = RunConfig(**TINY_SENTIMENT).with_changes(vocab_size=20_000, embed_dim=8)
+    bob = pool.submit(GATED, gates.payload("bob"), owner="bob", config=big)
+    _wait_until(lambda: gates.started() == ["bob"])
+    monkeypatch.setenv("RNNCORE_STORE_MB_CLASS", "1")
+    assert "RNNCORE_STORE_MB_CLASS" in start()
+    assert pool.jobs(owner=ann) == []
+    monkeypatch.delenv("RNNCORE_STORE_MB_CLASS")
+
+    assert start() == ""
+    job = pool.get(at.session_state["tr_job_id"])
+    assert job.owner == ann and job.status == QUEUED and job.queue_position() == 1  # behind bob's
+    assert f"Run: {job.label}" in [header.value for header in at.subheader]  # the page shows it from this pool
+    bounds = ui.common.job_bounds()
+    assert job.time_limit == time_limit(check_job(job.config, bounds), bounds)
+    job.cancel()
+    gates.release("bob")
+    assert bob.wait(TIMEOUT) and bob.status == DONE and job.status == CANCELLED
+
+
+def _serve_pages_with(pool, monkeypatch) -> None:
+    """Make `pool` the server's job pool for the Train page: ui.common.job_pool, and the name in every page module
+    that imported it (ui.train_results lists the jobs and shows the current one through its own copy)."""
+    import ui.common
+    import ui.job_monitor
+    import ui.train_results  # noqa: F401  (imported first: a module imported later binds whatever is there then)
+
+    for name, module in list(sys.modules.items()):
+        if name.partition(".")[0] in ("ui", "pages") and callable(getattr(module, "job_pool", None)):
+            monkeypatch.setattr(module, "job_pool", lambda: pool)
 
 
 def test_the_factory_picks_the_pool_from_the_environment(cluster, monkeypatch):
