@@ -3,6 +3,7 @@ tiny fixture models (RNNCORE_SHIPPED_DIR -> tiny_store) so they never need the r
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import subprocess
@@ -94,9 +95,10 @@ def test_predict_shows_a_probability(shipped):
     verdict = [m for m in at.metric if m.label == "Verdict"]
     assert verdict and verdict[0].value.split()[-1] in ("positive", "negative")
     assert "P(positive) = " in verdict[0].delta
-    gauge = [element.proto.body for element in at.get("html") if 'aria-label="P(positive)' in element.proto.body]
+    gauge = [element.proto.body for element in at.get("html") if 'alt="P(positive)' in element.proto.body]
     shown = float(verdict[0].delta.split("= ")[1])  # the gauge shows the verdict's probability as a percentage
-    percent = re.search(r">([0-9.]+)%</text>", gauge[0]) if len(gauge) == 1 else None
+    image = re.search(r"base64,([^\"]+)", gauge[0]) if len(gauge) == 1 else None
+    percent = re.search(r">([0-9.]+)%</text>", base64.b64decode(image.group(1)).decode()) if image else None
     assert percent and float(percent.group(1)) == pytest.approx(shown * 100, abs=0.11)
     assert {c.key for c in at.get("plotly_chart")} == {"trajectory"}  # only the open tab is drawn
     at.session_state["predict_tab"] = "Hidden state"

@@ -1,4 +1,4 @@
-"""Pure builders for the Predict page: the gauge (inline SVG), trajectory, hidden-state heatmap and
+"""Pure builders for the Predict page: the gauge (an SVG image), trajectory, hidden-state heatmap and
 model-comparison figures, and the attribution and token HTML. No streamlit here: each takes numbers and words
 and returns a figure or a string, so they are cheap to test and to reuse.
 
@@ -7,6 +7,7 @@ a subset of HTML in labels and hover text too)."""
 
 from __future__ import annotations
 
+import base64
 import html
 
 import numpy as np
@@ -16,7 +17,7 @@ MAX_SHOWN_CUT_WORDS = 60  # truncated words listed on screen (a 1 MB paste has ~
 
 
 def gauge_html(probability: float) -> str:
-    """A 0–100 % gauge of P(positive) with the 50 % decision line, as inline SVG: drawn on every keystroke for a
+    """A 0–100 % gauge of P(positive) with the 50 % decision line, as an SVG image: drawn on every keystroke for a
     whole class, and a plotly figure cost ~3 ms of server CPU to build and serialise (BENCHMARKS.md, keystroke)."""
     value = min(max(float(probability), 0.0), 1.0)
     colour = "#2e7d32" if value >= 0.5 else "#c62828"
@@ -32,9 +33,9 @@ def gauge_html(probability: float) -> str:
         )
 
     value_arc = arc(0, value, colour, 14) if value > 0.001 else ""
-    return (
-        '<div style="text-align:center"><svg viewBox="0 -8 200 130" width="100%" style="max-width:320px" '
-        f'role="img" aria-label="P(positive) {value:.1%}">'
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 -8 200 130" width="320" height="208" '
+        'font-family="sans-serif">'
         '<text x="100" y="6" text-anchor="middle" font-size="13" fill="#555">P(positive)</text>'
         f"{arc(0, 0.5, '#fdecea', 26)}{arc(0.5, 1, '#e8f5e9', 26)}{value_arc}"
         '<line x1="100" y1="6" x2="100" y2="34" stroke="black" stroke-width="3"/>'
@@ -42,7 +43,13 @@ def gauge_html(probability: float) -> str:
         f"{value * 100:.1f}%</text>"
         '<text x="20" y="116" text-anchor="middle" font-size="11" fill="#777">0</text>'
         '<text x="180" y="116" text-anchor="middle" font-size="11" fill="#777">100</text>'
-        "</svg></div>"
+        "</svg>"
+    )
+    # As an image: st.html's sanitiser removes inline <svg> elements, while an <img> may carry a data: URI.
+    encoded = base64.b64encode(svg.encode()).decode()
+    return (
+        f'<div style="text-align:center"><img src="data:image/svg+xml;base64,{encoded}" '
+        f'style="width:100%;max-width:320px" alt="P(positive) {value:.1%}"></div>'
     )
 
 
