@@ -1,7 +1,7 @@
-"""Teacher: the students' address, Pause / Resume training, every job with Cancel, the class's models with Rename
-and Delete, the fool-the-model wall and the predict-then-reveal questions, the server's health and the
-end-of-lesson archive. Only for a session signed in with the teacher password (ui/teacher_auth.py); the pieces
-live in ui/teacher_*.py."""
+"""Teacher: the students' address, Pause / Resume training, every job with Cancel, the classroom settings changed
+live, the class's models with Rename and Delete, the fool-the-model wall and the predict-then-reveal questions,
+the server's health and the end-of-lesson archive. Only for a session signed in with the teacher password
+(ui/teacher_auth.py); the pieces live in ui/teacher_*.py."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ui.teacher_auth import sign_in_form, sign_out, teacher_signed_in
 from ui.teacher_health import address_part, health_part
 from ui.teacher_jobs import jobs_part, pause_part, show_flash
 from ui.teacher_runs import archive_part, runs_part
+from ui.teacher_settings import settings_part
 from ui.teacher_wall import questions_part, wall_part
 
 use_app_navigation()  # first: a direct visit after a restart is served through app.py
@@ -39,6 +40,8 @@ def main() -> None:
     st.header("Training")
     guarded(pause_part)
     live_jobs()
+    st.header("Classroom settings")
+    guarded(settings_part)
     st.header("Class models")
     guarded(runs_part)
     st.header("Class wall: fool the model")

@@ -5,7 +5,9 @@ generated from these declarations (`python scripts/env_table.py --write`; tests/
 two equal).
 
 Classroom settings (`classroom=True`) may also come from `.streamlit/secrets.toml`'s `[classroom]` table, under
-their lower-case name: the server passes that table as `fallback`; the environment wins.
+their lower-case name: the server passes that table as `fallback`; the environment wins. Those declared `live`
+(with the Teacher page's label for them) the teacher may also change while the server runs: the value then comes
+from the class database, over the environment (rnncore/classroom/live.py).
 
 NumPy-free and TensorFlow-free: the server, the workers and the CLI all import it.
 """
@@ -37,10 +39,14 @@ class Setting:
     maximum: int | None = None
     shown_default: str = ""
     classroom: bool = False  # may also be set in secrets.toml's [classroom] table
+    live: str = ""  # the Teacher page's label for a setting the teacher changes live ("" = read at start only)
 
     def __post_init__(self) -> None:
         if not self.name.startswith("RNNCORE_") or self.kind not in KINDS:
             raise ValueError(f"bad declaration {self.name!r} of kind {self.kind!r}")
+        if self.live and not (self.classroom and self.kind in ("whole", "switch")):
+            # the class database stores a teacher's value as text parsed like the variable's: numbers and switches
+            raise ValueError(f"live setting {self.name!r} must be a whole or switch classroom setting")
 
     @property
     def default_text(self) -> str:
@@ -50,6 +56,11 @@ class Setting:
         if isinstance(self.default, bool):
             return "`on`" if self.default else "`off`"
         return "(none)" if self.default in (None, "") else f"`{self.default}`"
+
+    @property
+    def classroom_text(self) -> str:
+        """The README's `[classroom]` cell: ✓ for a classroom setting, "✓ live" for one the Teacher page changes."""
+        return ("✓ live" if self.live else "✓") if self.classroom else ""
 
     @property
     def limits_text(self) -> str:
@@ -113,6 +124,7 @@ SETTINGS: tuple[Setting, ...] = (
         "`off` hides training (Train page and char training on Generate; Sequence Lab and Translate too)",
         "ui.common (server)",
         classroom=True,
+        live="Training on",
     ),
     Setting(
         "RNNCORE_MAX_EPOCHS",
@@ -122,6 +134,7 @@ SETTINGS: tuple[Setting, ...] = (
         "ui.common (server)",
         minimum=1,
         classroom=True,
+        live="Max epochs per job",
     ),
     Setting(
         "RNNCORE_MAX_TRAIN_REVIEWS",
@@ -131,6 +144,7 @@ SETTINGS: tuple[Setting, ...] = (
         "ui.common (server)",
         minimum=1,
         classroom=True,
+        live="Max training reviews per job",
     ),
     Setting(
         "RNNCORE_MAX_JOBS",
@@ -140,6 +154,7 @@ SETTINGS: tuple[Setting, ...] = (
         "ui.common (server: the pool's lane `train`)",
         minimum=1,
         classroom=True,
+        live="Training workers (jobs at once)",
     ),
     Setting(
         "RNNCORE_JOBS_RUNNING_PER_STUDENT",
@@ -149,6 +164,7 @@ SETTINGS: tuple[Setting, ...] = (
         "ui.common (server)",
         minimum=1,
         classroom=True,
+        live="Jobs running per student",
     ),
     Setting(
         "RNNCORE_JOBS_WAITING_PER_STUDENT",
@@ -158,6 +174,7 @@ SETTINGS: tuple[Setting, ...] = (
         "ui.common (server)",
         minimum=1,
         classroom=True,
+        live="Jobs waiting per student",
     ),
     Setting(
         "RNNCORE_MAX_PARAMETERS",
@@ -167,6 +184,7 @@ SETTINGS: tuple[Setting, ...] = (
         "ui.common, rnncore.jobs.bounds (server)",
         minimum=1,
         classroom=True,
+        live="Max parameters per model",
     ),
     Setting(
         "RNNCORE_MAX_JOB_MINUTES",
@@ -177,6 +195,7 @@ SETTINGS: tuple[Setting, ...] = (
         "ui.common, rnncore.jobs.bounds (server)",
         minimum=1,
         classroom=True,
+        live="Max estimated minutes per job",
     ),
     Setting(
         "RNNCORE_LAB_WORKERS",
@@ -187,6 +206,7 @@ SETTINGS: tuple[Setting, ...] = (
         "ui.common (server: the pool's lane `lab`)",
         minimum=1,
         classroom=True,
+        live="Sequence Lab workers",
     ),
     Setting(
         "RNNCORE_LAB_RUNS_PER_WORKER",
@@ -217,6 +237,7 @@ SETTINGS: tuple[Setting, ...] = (
         "rnncore.jobs.quota (server)",
         minimum=0,
         classroom=True,
+        live="Store MB per student",
     ),
     Setting(
         "RNNCORE_STORE_MB_CLASS",
@@ -226,6 +247,7 @@ SETTINGS: tuple[Setting, ...] = (
         "rnncore.jobs.quota (server)",
         minimum=0,
         classroom=True,
+        live="Store MB for the class",
     ),
     Setting(
         "RNNCORE_TEST_SAMPLE",
@@ -237,6 +259,7 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=0,
         maximum=25_000,
         classroom=True,
+        live="Test reviews per job",
     ),
     Setting(
         "RNNCORE_REUSE_RUNS",
@@ -246,6 +269,7 @@ SETTINGS: tuple[Setting, ...] = (
         'trained again: the student is given that one ("a classmate trained exactly this: here it is")',
         "ui.common, rnncore.jobs.reuse (server)",
         classroom=True,
+        live="Reuse identical runs",
     ),
     # --- where and how training runs
     Setting(
@@ -291,6 +315,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}
+LIVE_SETTINGS: tuple[Setting, ...] = tuple(setting for setting in SETTINGS if setting.live)  # the Teacher page's
 if len(BY_NAME) != len(SETTINGS):
     raise RuntimeError("an RNNCORE_* setting is declared twice in rnncore/environment.py")
 
@@ -364,12 +389,35 @@ def path(setting: Setting) -> Path | None:
     return default if default.is_absolute() else REPO_ROOT / default
 
 
+def source(setting: Setting, fallback: Mapping | None = None) -> str:
+    """Where a setting's value comes from: "environment", "secrets" (`fallback`, secrets.toml's [classroom]) or
+    "default" (unset, or blank, which means the default)."""
+    if setting.name in os.environ:
+        return "environment" if os.environ[setting.name].strip() else "default"
+    value = raw(setting, fallback)
+    return "secrets" if value is not None and value.strip() else "default"
+
+
+def parse(setting: Setting, value: str) -> int | bool:
+    """A whole-number or switch setting's text (as an environment variable would hold it, not blank) as its value;
+    a ValueError naming the variable when it is not valid."""
+    if setting.kind == "whole":
+        return _whole(setting, value)
+    if setting.kind == "switch":
+        return _switch(setting, value)
+    raise TypeError(f"{setting.name} is a {setting.kind} setting, not a whole number or a switch")
+
+
 def whole(setting: Setting, fallback: Mapping | None = None) -> int:
     """A whole-number setting within its limits, or its default when unset or blank; ValueError otherwise."""
     _expect(setting, "whole")
     value = raw(setting, fallback)
     if value is None or not value.strip():
         return int(setting.default)  # type: ignore[arg-type]
+    return _whole(setting, value)
+
+
+def _whole(setting: Setting, value: str) -> int:
     try:
         number = int(value.strip().replace("_", ""))
     except ValueError:
@@ -387,6 +435,10 @@ def switch(setting: Setting, fallback: Mapping | None = None) -> bool:
     value = raw(setting, fallback)
     if value is None or not value.strip():
         return bool(setting.default)
+    return _switch(setting, value)
+
+
+def _switch(setting: Setting, value: str) -> bool:
     word = value.strip().lower()
     if word not in SWITCH_WORDS:
         raise _bad(setting, value, "on or off")
@@ -409,6 +461,6 @@ def markdown_table() -> str:
     for setting in SETTINGS:
         lines.append(
             f"| `{setting.name}` | {cell(setting.help)} | {cell(setting.default_text)} | {setting.limits_text} "
-            f"| {'✓' if setting.classroom else ''} | {setting.used_by} |"
+            f"| {setting.classroom_text} | {setting.used_by} |"
         )
     return "\n".join(lines) + "\n"

@@ -1,6 +1,8 @@
 """The Teacher page (AppTest): sign-in (absent from the navigation before it, wrong passwords refused and rate
 limited), Cancel of a job, Rename / Delete of class runs as every model list sees them, Pause refusing new
-training on the Train page, the end-of-lesson archive, and the health view."""
+training on the Train page, the classroom settings changed live (a lowered cap refusing a job, a changed limit
+and the training switch seen by the Train page without a restart, Reset, bad values refused), the end-of-lesson
+archive (which also clears the wall and the questions), and the health view."""
 
 from __future__ import annotations
 
@@ -289,3 +291,121 @@ def test_process_usage_reads_this_process():
     assert meter.percent(usage, now=0.0) is None
     later = type(usage)(usage.pid, usage.rss_bytes, usage.cpu_seconds + 0.5)
     assert meter.percent(later, now=1.0) == pytest.approx(50.0)
+
+
+# --- classroom settings, live -----------------------------------------------------------------------------
+TINY_FORM = dict(units=4, embed_dim=4, vocab_size=60, maxlen=20, epochs=1, batch_size=8)
+
+
+def _train_form(**values) -> AppTest:
+    """The Train page with the tiny settings (and `values`) typed into its form."""
+    train = run(TRAIN)
+    for field, value in {**TINY_FORM, **values}.items():
+        train.number_input(key=f"tr_{field}").set_value(value)
+    return train
+
+
+def _in_force(name: str):
+    from rnncore import environment
+    from rnncore.classroom import live
+
+    live.forget_cache()  # what another session would read once the cache has aged
+    return live.in_force(environment.BY_NAME[name])
+
+
+def test_a_lowered_cap_refuses_a_job_the_default_allowed(class_store):
+    check = _train_form()
+    check.button(key="tr_check").click().run()
+    assert "RNNCORE_MAX_PARAMETERS" not in shown(check)  # the default cap lets this job through
+
+    at = signed_in()
+    at.number_input(key="teacher_setting_max_parameters").set_value(100)
+    at.button(key="teacher_settings_save").click().run()
+    assert not at.exception
+    assert "Saved: Max parameters per model: 100 (was 3,000,000)" in shown(at)
+    assert "In force: **100**, changed by the teacher (default: 3,000,000)" in shown(at)
+    assert _in_force("RNNCORE_MAX_PARAMETERS").value == 100
+
+    train = _train_form()  # a student's page, no restart
+    assert "100 parameters" in shown(train)
+    train.button(key="tr_start").click().run()
+    refusals = [error.value for error in train.error]
+    assert any("classroom limit is 100 (RNNCORE_MAX_PARAMETERS)" in text for text in refusals), refusals
+    assert "tr_job_id" not in train.session_state  # nothing was queued
+
+
+def test_a_changed_limit_and_the_training_switch_take_effect_without_restart(class_store):
+    at = signed_in()
+    at.number_input(key="teacher_setting_max_epochs").set_value(2)
+    at.button(key="teacher_settings_save").click().run()
+    train = _train_form(epochs=5)
+    assert "at most 2 epochs" in shown(train) and _has(train, "tr_start")
+    train.button(key="tr_check").click().run()
+    assert "Epochs capped at 2 (classroom limit)." in shown(train)
+
+    at.toggle(key="teacher_setting_training").set_value(False)
+    at.button(key="teacher_settings_save").click().run()
+    assert "Saved: Training on: off (was on)" in shown(at)
+    off = run(TRAIN)
+    assert "Training is switched off" in shown(off) and not _has(off, "tr_start")
+
+
+def test_reset_returns_a_setting_to_the_server_value(class_store, monkeypatch):
+    monkeypatch.setenv("RNNCORE_STORE_MB_PER_STUDENT", "300")
+    at = signed_in()
+    assert "In force: **300**, environment variable RNNCORE_STORE_MB_PER_STUDENT" in shown(at)
+    assert "none is changed by the teacher" in shown(at)
+    at.number_input(key="teacher_setting_store_mb_per_student").set_value(50)
+    at.button(key="teacher_settings_save").click().run()
+    assert _in_force("RNNCORE_STORE_MB_PER_STUDENT").value == 50
+    assert "changed by the teacher (environment variable: 300)" in shown(at)
+
+    at.button(key="teacher_setting_store_mb_per_student_reset").click().run()
+    assert not at.exception
+    item = _in_force("RNNCORE_STORE_MB_PER_STUDENT")
+    assert (item.value, item.source) == (300, "environment")
+    assert at.number_input(key="teacher_setting_store_mb_per_student").value == 300  # the widget follows
+    assert "back to the server's value (300)" in shown(at)
+    assert "none is changed by the teacher" in shown(at)
+
+
+def test_bad_values_are_refused(class_store):
+    from rnncore.classroom import class_db
+    from rnncore.classroom.live import PREFIX, forget_cache
+
+    at = signed_in()
+    at.number_input(key="teacher_setting_max_jobs").set_value(0)  # below the declared minimum: the widget refuses
+    at.button(key="teacher_settings_save").click().run()
+    assert not at.exception and "Nothing changed." in shown(at)
+    assert _in_force("RNNCORE_MAX_JOBS").source == "default"
+
+    # A stored value that is not valid (the database edited by hand, or a limit changed since) is not used: the
+    # server's value applies, and the page says why, naming the setting, with a Reset.
+    class_db().set_setting(PREFIX + "RNNCORE_MAX_EPOCHS", "zero")
+    forget_cache()  # as if two seconds had passed
+    at.run()
+    assert any("RNNCORE_MAX_EPOCHS='zero' is not valid" in warning.value for warning in at.warning)
+    assert "at most 20 epochs" in shown(run(TRAIN))
+    at.button(key="teacher_setting_max_epochs_reset").click().run()
+    assert not any("not valid" in warning.value for warning in at.warning)
+    assert class_db().setting(PREFIX + "RNNCORE_MAX_EPOCHS", "unset") == "unset"
+
+
+def test_the_end_of_lesson_also_clears_the_wall_and_the_questions(class_store):
+    from rnncore import environment
+    from rnncore.classroom import class_db, live
+
+    database = class_db()
+    database.add_entry("s" * 32, "Ada", "Not bad at all", "positive", "negative", 0.2, "tiny-sentiment")
+    database.open_question("Which cell?", ["LSTM", "GRU"], "task=memory&length=50")
+    live.set_value(environment.MAX_EPOCHS, 3)
+    at = signed_in()
+    assert "1 sentences" in shown(at) and "(1, with their answers)" in shown(at)
+    offered = [element for element in at.get("download_button") if "before it is cleared" in str(element.proto)]
+    assert offered and not offered[0].proto.disabled  # the wall's CSV is offered before it goes
+    at.checkbox(key="teacher_archive_sure").check().run()
+    at.button(key="teacher_archive").click().run()
+    assert not at.exception
+    assert "Archived 2 runs" in shown(at) and "cleared 1 wall sentences and 1 questions" in shown(at)
+    assert database.entries() == [] and database.questions() == []
+    assert _in_force("RNNCORE_MAX_EPOCHS").value == 3  # the teacher's settings stay

@@ -20,7 +20,7 @@ from rnncore.inference.runs import NetworkRun, load_network_run
 from rnncore.inference.sample import CharSampler
 from rnncore.jobs import DONE, Job, JobPool, JobRefused, OwnerLimits
 from rnncore.jobs.bounds import JobBounds, check_job, time_limit
-from rnncore.jobs.factory import make_pool
+from rnncore.jobs.factory import make_pool, ray_address
 from rnncore.jobs.quota import StoreQuota, check_quota, owner_tag
 from rnncore.jobs.requests import EXPORT_TASK, TRAIN_TASK, TrainingRequest
 from rnncore.jobs.reuse import CLASSMATE, YOURS_AGAIN, result_from_run, reusable_run, settings_key
@@ -122,26 +122,76 @@ def load_sampler(choice: ModelChoice) -> CharSampler:
     return _load_sampler(choice.key, str(choice.run.path))
 
 
+LANE_SIZES = {"train": environment.MAX_JOBS, "lab": environment.LAB_WORKERS}  # each lane's number of workers
+
+
 @st.cache_resource
 def job_pool() -> JobPool:
     """The server's warm workers: lane "train" (RNNCORE_MAX_JOBS, default 1) for IMDB and char training, lane
     "lab" (RNNCORE_LAB_WORKERS processes, default 1, each running up to RNNCORE_LAB_RUNS_PER_WORKER runs at once)
     for Sequence Lab runs and weight exports. Local worker processes, or Ray actors on a cluster when
     RNNCORE_RAY_ADDRESS is set (rnncore/jobs/factory.py). Training jobs take fair turns by student, each with
-    at most RNNCORE_JOBS_RUNNING_PER_STUDENT running and RNNCORE_JOBS_WAITING_PER_STUDENT waiting (default 1)."""
-    limits = classroom_limits()
-    lanes = {"train": max_jobs(), "lab": classroom_number(environment.LAB_WORKERS)}
-    per_student = OwnerLimits(running=limits.running_per_student, waiting=limits.waiting_per_student)
-    return make_pool(
+    at most RNNCORE_JOBS_RUNNING_PER_STUDENT running and RNNCORE_JOBS_WAITING_PER_STUDENT waiting (default 1).
+
+    Local processes start from the environment's values, without reading the class database (the first page
+    of a cold server must not wait for SQLAlchemy), and follow the teacher's live values at the next check
+    (sync_pool). A Ray pool cannot change its number of actors, so it starts from the live values."""
+    global _pool_made
+    live = pool_resizes_at_restart()
+    lanes = {lane: _pool_number(setting, live) for lane, setting in LANE_SIZES.items()}
+    per_student = OwnerLimits(
+        running=_pool_number(environment.JOBS_RUNNING_PER_STUDENT, live),
+        waiting=_pool_number(environment.JOBS_WAITING_PER_STUDENT, live),
+    )
+    pool = make_pool(
         lanes,
         slots={"lab": classroom_number(environment.LAB_RUNS_PER_WORKER)},
         owner_limits={"train": per_student},  # lab runs: one at a time per student (ui/lab.py)
     )
+    _pool_made = True
+    return pool
+
+
+_pool_made = False  # whether job_pool() has started the workers in this process
+
+
+def _pool_number(setting: environment.Setting, live: bool) -> int:
+    return int(live_value(setting)) if live else classroom_number(setting)
+
+
+def pool_resizes_at_restart() -> bool:
+    """Whether a changed number of workers waits for a restart: on a Ray cluster (a pool of actors does not
+    resize); local worker processes follow it at once."""
+    return bool(ray_address())
+
+
+def sync_pool(pool: JobPool | None = None) -> None:
+    """Bring the job pool to the live classroom settings (the jobs each student may have running and waiting;
+    each lane's number of workers, on local processes), at most CACHE_SECONDS after the teacher changed them on
+    any replica. Nothing when the pool has not started (it starts with them) and no `pool` is given."""
+    if pool is None:
+        if not _pool_made:
+            return
+        pool = job_pool()
+    limits = classroom_limits()
+    wanted = OwnerLimits(running=limits.running_per_student, waiting=limits.waiting_per_student)
+    if pool.owner_limits.get("train") != wanted:
+        pool.set_owner_limits("train", wanted)
+    resize = getattr(pool, "resize", None)  # local processes only (rnncore/jobs/pool.py)
+    if resize is None:
+        return
+    for lane, setting in LANE_SIZES.items():
+        size = int(live_value(setting))
+        if lane in pool.sizes and pool.sizes[lane] != size:  # a pool may have fewer lanes (tests, tools)
+            resize(lane, size)
 
 
 def max_jobs() -> int:
-    """How many training jobs run at once (RNNCORE_MAX_JOBS, default 1); the rest wait in the queue."""
-    return classroom_number(environment.MAX_JOBS)
+    """How many training jobs run at once (RNNCORE_MAX_JOBS, default 1, or the teacher's live value); the rest
+    wait in the queue."""
+    if _pool_made and pool_resizes_at_restart():  # a Ray pool keeps the number it started with
+        return job_pool().sizes["train"]
+    return int(live_value(environment.MAX_JOBS))
 
 
 def jobs_at_once() -> str:
@@ -152,14 +202,16 @@ def jobs_at_once() -> str:
 
 def warm_workers() -> None:
     """Start the worker processes in the background (they import TensorFlow while students read), so the
-    first Train click starts at once. Nothing happens when training is switched off, or when a classroom setting
-    is invalid (the pages that train say what is wrong)."""
-    try:
-        enabled = classroom_limits().training_enabled
-    except ValueError:
+    first Train click starts at once. Nothing happens when training is switched off in the environment, or when
+    a classroom setting is invalid (the pages that train say what is wrong). Runs after every page: once the
+    pool is up it returns at once, and it never reads the class database (cold start; Predict's keystrokes)."""
+    if _pool_made:
         return
-    if enabled:
-        job_pool()
+    try:
+        if environment.switch(environment.TRAINING, classroom_table()):
+            job_pool()
+    except ValueError:  # e.g. RNNCORE_MAX_JOBS=many: said on the pages that train, never after every page
+        return
 
 
 PAUSED_NOTICE = (
@@ -185,11 +237,14 @@ def set_training_paused(paused: bool) -> None:
     class_db().set_switch(TRAINING_PAUSED, paused)
 
 
+OFF_NOTICE = "Training is switched off on this server by the teacher (RNNCORE_TRAINING=off)."
+
+
 def training_off_notice(then: str = "") -> bool:
     """When the teacher has switched training off, say so (and what the student can do `then`) and return True."""
     if classroom_limits().training_enabled:
         return False
-    st.info(f"Training is switched off on this server by the teacher (RNNCORE_TRAINING=off). {then}".strip(), icon="ℹ️")
+    st.info(f"{OFF_NOTICE} {then}".strip(), icon="ℹ️")
     return True
 
 
@@ -209,16 +264,19 @@ def submit_training(config: RunConfig, label: str, save_name: str, data: Any = N
     `note` says which saved run it is."""
     if training_paused():
         raise JobRefused(PAUSED_NOTICE)
+    if not classroom_limits().training_enabled:  # switched off live while the student's form was open
+        raise JobRefused(OFF_NOTICE)
     bounds = job_bounds()
     alphabet = getattr(getattr(data, "vocabulary", None), "size", None)  # a student's own text, prepared here
     limit = time_limit(check_job(config, bounds, alphabet), bounds)
     pool, owner, store = job_pool(), session_owner(), ModelStore(class_models_dir())
-    key = settings_key(config, data) if environment.switch(environment.REUSE_RUNS, classroom_table()) else ""
+    sync_pool(pool)  # the teacher's turn limits and workers, before this job is queued
+    key = settings_key(config, data) if live_value(environment.REUSE_RUNS) else ""
     reused = pool.share_existing(key, "train", owner) or _saved_run_again(key, config, store, owner)
     if reused is not None:
         return reused
     check_quota(owner, config, store, store_quota(), pool.jobs(lane="train"))
-    sample = classroom_number(environment.TEST_SAMPLE)
+    sample = int(live_value(environment.TEST_SAMPLE))
     request = TrainingRequest(config, data, str(store.root), save_name, owner_tag(owner), sample)
     return pool.submit(
         TRAIN_TASK, request, lane="train", owner=owner, label=label, config=config, time_limit=limit, reuse_key=key
@@ -242,7 +300,7 @@ def _saved_run_again(key: str, config: RunConfig, store: ModelStore, owner: str)
 def store_quota() -> StoreQuota:
     """How much of the class store a student's runs and all runs may fill (RNNCORE_STORE_MB_PER_STUDENT,
     RNNCORE_STORE_MB_CLASS; 0 = no quota)."""
-    return StoreQuota(classroom_number(environment.STORE_MB_PER_STUDENT), classroom_number(environment.STORE_MB_CLASS))
+    return StoreQuota(int(live_value(environment.STORE_MB_PER_STUDENT)), int(live_value(environment.STORE_MB_CLASS)))
 
 
 def job_bounds() -> JobBounds:
@@ -300,16 +358,26 @@ def classroom_number(setting: environment.Setting) -> int:
     return environment.whole(setting, classroom_table())
 
 
+def live_value(setting: environment.Setting) -> int | bool:
+    """A classroom setting the teacher changes live (rnncore/classroom/live.py): the teacher's value, else the
+    environment, else secrets.toml's [classroom] table, else its default; read at most every two seconds per
+    server. ValueError naming the variable for an invalid environment value."""
+    from rnncore.classroom import live  # SQLAlchemy loads on first use, not at server start (cold start)
+
+    return live.value(setting, classroom_table())
+
+
 def classroom_limits() -> ClassroomLimits:
-    """Current limits (rnncore/environment.py declares each); ValueError for an invalid value."""
+    """Current limits (rnncore/environment.py declares each; the teacher may change them live on the Teacher
+    page); ValueError for an invalid value."""
     return ClassroomLimits(
-        environment.switch(environment.TRAINING, classroom_table()),
-        classroom_number(environment.MAX_EPOCHS),
-        classroom_number(environment.MAX_TRAIN_REVIEWS),
-        classroom_number(environment.MAX_PARAMETERS),
-        classroom_number(environment.MAX_JOB_MINUTES),
-        classroom_number(environment.JOBS_RUNNING_PER_STUDENT),
-        classroom_number(environment.JOBS_WAITING_PER_STUDENT),
+        bool(live_value(environment.TRAINING)),
+        int(live_value(environment.MAX_EPOCHS)),
+        int(live_value(environment.MAX_TRAIN_REVIEWS)),
+        int(live_value(environment.MAX_PARAMETERS)),
+        int(live_value(environment.MAX_JOB_MINUTES)),
+        int(live_value(environment.JOBS_RUNNING_PER_STUDENT)),
+        int(live_value(environment.JOBS_WAITING_PER_STUDENT)),
     )
 
 

@@ -17,7 +17,7 @@ from rnncore.jobs.requests import LAB_TASK
 from rnncore.lab.config import LAB_CELLS, LAB_TASKS, LabConfig
 from rnncore.lab.results import LabResult
 from rnncore.lab.tasks import TASKS
-from ui.common import job_pool, session_owner
+from ui.common import job_pool, session_owner, sync_pool
 from ui.job_monitor import job_monitor
 from ui.lesson_links import LinkField, choice, control, link_box, open_link, update_link, whole
 from ui.settings_widgets import bounds, choices_of, number_input_for
@@ -118,6 +118,7 @@ def settings() -> LabConfig | None:
 def submit(config: LabConfig) -> Job | None:
     """Queue a lab run for this session, one at a time per session (a classroom limit)."""
     pool = job_pool()
+    sync_pool(pool)  # the teacher's live number of lab workers, before this run is queued
     busy = [job for job in pool.jobs(session_owner(), lane="lab") if not job.is_finished]
     if busy:
         st.warning("Your previous lab run is still going: wait for it or press Stop first.")

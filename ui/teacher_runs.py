@@ -1,5 +1,6 @@
 """Teacher page: the class's models (every run of the class store) with Rename and Delete, and the end of the
-lesson: archive every class run into a dated folder beside the store and start clean."""
+lesson: archive every class run into a dated folder beside the store, clear the class wall and questions (after
+offering the wall's CSV) and start clean."""
 
 from __future__ import annotations
 
@@ -101,17 +102,42 @@ def runs_part() -> None:
 
 
 def archive_part() -> None:
-    """End of lesson: after a confirmation, move every class run into a dated archive folder."""
-    store = class_store()
-    count = len(store.list_runs())
+    """End of lesson: the wall's CSV to keep first, then (after a confirmation) every class run moved into a dated
+    archive folder and the class database's wall and questions cleared (the teacher's settings stay)."""
+    from rnncore.classroom import class_db  # SQLAlchemy loads on first use (cold start)
+
+    store, database = class_store(), class_db()
+    count, entries, questions = len(store.list_runs()), len(database.entries()), len(database.questions())
     target = archive_folder(store.root)
     st.caption(
         f"Moves the {count} class runs into `{target.parent}/…` (a folder named by date and time) and leaves the "
-        "class store empty for the next lesson. Nothing is deleted; jobs still running save into the clean store."
+        "class store empty for the next lesson; nothing is deleted there, and jobs still running save into the "
+        f"clean store. Also clears the fool-the-model wall ({entries} sentences) and the predict-then-reveal "
+        f"questions ({questions}, with their answers): download the wall first to keep it. Pause, moderation and "
+        "the classroom settings stay as they are."
     )
-    sure = st.checkbox("Yes, archive every class run and start clean", key="teacher_archive_sure", disabled=not count)
-    if st.button("Archive and start clean", key="teacher_archive", disabled=not (sure and count)):
-        folder, moved = archive_runs(store)
+    st.download_button(
+        "Download the wall as CSV (before it is cleared)",
+        database.wall_csv(),
+        file_name=f"class-wall-{time.strftime('%Y-%m-%d')}.csv",
+        mime="text/csv",
+        key="teacher_archive_wall_csv",
+        icon=":material/download:",
+        disabled=not entries,
+    )
+    anything = bool(count or entries or questions)
+    sure = st.checkbox(
+        "Yes, archive every class run, clear the wall and questions, and start clean",
+        key="teacher_archive_sure",
+        disabled=not anything,
+    )
+    if st.button("Archive and start clean", key="teacher_archive", disabled=not (sure and anything)):
+        done = []
+        if count:
+            folder, moved = archive_runs(store)
+            done.append(f"Archived {moved} runs into {folder}")
+        database.clear(keep_settings=True)
+        done.append(f"cleared {entries} wall sentences and {questions} questions")
         st.session_state.pop("teacher_archive_sure", None)
-        flash(f"Archived {moved} runs into {folder}.")
+        flash("; ".join(done) + ".")
         st.rerun()

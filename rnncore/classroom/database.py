@@ -248,6 +248,18 @@ class ClassDB:
                 except IntegrityError:
                     continue
 
+    def settings_named(self, prefix: str) -> dict[str, str]:
+        """Every live setting whose name starts with `prefix`, in one query (name → value)."""
+        named = settings_table.c.name.startswith(prefix, autoescape=True)  # a "_" in the prefix is no wildcard
+        query = select(settings_table.c.name, settings_table.c.value).where(named)
+        with self.engine.connect() as connection:
+            return {name: value for name, value in connection.execute(query).all()}
+
+    def delete_setting(self, name: str) -> bool:
+        """Forget a live setting (its default applies again); False when it was not set."""
+        with self.engine.begin() as connection:
+            return bool(connection.execute(delete(settings_table).where(settings_table.c.name == name)).rowcount)
+
     def switch(self, name: str, default: bool) -> bool:
         """An on/off setting."""
         return self.setting(name, "on" if default else "off") == "on"
@@ -510,11 +522,13 @@ class ClassDB:
             return [Outcome(**row._mapping) for row in connection.execute(query).all()]
 
     # -------------------------------------------------------------- housekeeping
-    def clear(self) -> None:
-        """Delete every row of every table (the tables stay)."""
+    def clear(self, keep_settings: bool = False) -> None:
+        """Delete every row of every table (the tables stay). `keep_settings`: only the class's work (the wall,
+        the questions, their answers and outcomes) goes; the teacher's live settings and switches stay."""
         with self.engine.begin() as connection:
             for table in reversed(metadata.sorted_tables):
-                connection.execute(delete(table))
+                if not (keep_settings and table is settings_table):
+                    connection.execute(delete(table))
 
 
 _databases: dict[str, ClassDB] = {}

@@ -10,7 +10,9 @@ runs then share one warm process (one TensorFlow, ~580 MB) in threads, rather th
 process or waiting for one.
 
 A job whose process crashes or is killed becomes FAILED with the reason; the pool starts a replacement, and
-the next job runs. Stop asks the job to finish after the current batch and ends the process if it has not
+the next job runs. A lane grows or shrinks while the pool runs (`resize`: the teacher's live setting of the
+number of workers): new processes start warm, and a process retired by a smaller lane finishes its running jobs
+first. Stop asks the job to finish after the current batch and ends the process if it has not
 answered within `stop_grace` seconds (with it any other job it was running, which then fails with that reason).
 """
 
@@ -46,6 +48,7 @@ class WorkerProcess:
         self.ready = threading.Event()
         self.stop_acknowledged: set[int] = set()  # ids of its jobs that said they saw the stop
         self.killed_to_stop = False  # ended because one of its jobs did not answer Stop in time
+        self.retiring = False  # the lane shrank: takes no new job, and exits once its jobs have ended
         ours, theirs = Pipe()
         environment = dict(os.environ)
         environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), environment.get("PYTHONPATH")]))
@@ -145,6 +148,30 @@ class JobPool(LaneQueues):
         with self._lock:
             return [worker.pid for workers in self._workers.values() for worker in workers]
 
+    def resize(self, lane: str, size: int) -> None:
+        """Change how many processes a lane has while the pool runs (the teacher's live classroom settings).
+        Growing starts warm processes at once (taking back first any that were retiring: they are warm already);
+        shrinking retires idle processes at once and busy ones after their running jobs end, so no job is lost
+        and a retiring process takes no new one."""
+        if lane not in self._queues:
+            raise ValueError(f"no lane {lane!r}; this pool has {', '.join(self._queues)}")
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ValueError(f"lane {lane!r} needs at least one worker; got {size!r}")
+        with self._lock:
+            self.sizes[lane] = size
+            workers = self._workers[lane]
+            for worker in workers:
+                if worker.retiring and len(self._active(lane)) < size:
+                    worker.retiring = False
+            extra = len(self._active(lane)) - size
+            if extra > 0:  # idle processes first (still warming up counts as idle), then those finishing soonest
+                for worker in sorted(self._active(lane), key=lambda worker: len(worker.jobs))[:extra]:
+                    worker.retiring = True
+                    if not worker.jobs:
+                        self._retire(worker)
+            self._fill(lane)
+            self._dispatch(lane)
+
     def shutdown(self) -> None:
         """End every worker process (running jobs fail as cancelled)."""
         with self._lock:
@@ -157,11 +184,21 @@ class JobPool(LaneQueues):
     # --- internals (called with or without the lock; they take it) ---
     def _fill(self, lane: str) -> None:
         with self._lock:
-            while not self._closed and len(self._workers[lane]) < self.sizes[lane]:
+            while not self._closed and len(self._active(lane)) < self.sizes[lane]:
                 self._workers[lane].append(WorkerProcess(self, lane, self.preload, self.slots[lane]))
 
+    def _active(self, lane: str) -> list[WorkerProcess]:
+        """A lane's processes that take jobs (not retiring)."""
+        return [worker for worker in self._workers[lane] if not worker.retiring]
+
+    def _retire(self, worker: WorkerProcess) -> None:
+        """A retiring process whose jobs have all ended leaves the lane and exits (no replacement is started)."""
+        if worker in self._workers[worker.lane]:
+            self._workers[worker.lane].remove(worker)
+        worker.send(("exit",))
+
     def _has_room(self, worker: WorkerProcess) -> bool:
-        return len(worker.jobs) < worker.slots and worker.process.poll() is None
+        return not worker.retiring and len(worker.jobs) < worker.slots and worker.process.poll() is None
 
     def _stop(self, worker: WorkerProcess, job: Job) -> None:
         worker.send(("stop", job.id))
@@ -206,6 +243,8 @@ class JobPool(LaneQueues):
             if worker.jobs.pop(job.id, None) is job:
                 job.finish(status, value, error)
             worker.stop_acknowledged.discard(job.id)
+            if worker.retiring and not worker.jobs:
+                self._retire(worker)
             self._dispatch(worker.lane)
 
     def _process_exited(self, worker: WorkerProcess, code: int) -> None:
@@ -224,7 +263,7 @@ class JobPool(LaneQueues):
                     )
                 else:
                     job.finish(FAILED, error=f"The worker process running it ended unexpectedly ({_describe(code)})")
-            if not self._closed:
+            if not self._closed and not worker.retiring:  # a retired process is not replaced
                 self.replaced += 1
                 self._fill(worker.lane)
                 self._dispatch(worker.lane)

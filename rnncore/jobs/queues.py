@@ -75,6 +75,16 @@ class LaneQueues:
             self._dispatch(lane)
         return job
 
+    def set_owner_limits(self, lane: str, limits: OwnerLimits) -> None:
+        """Change a lane's per-owner limits while the pool runs (the teacher's live classroom settings): the next
+        submission and the next start use them. Jobs already waiting keep their place even over a lowered waiting
+        limit; a raised running limit may start a waiting job now."""
+        if lane not in self._queues:
+            raise ValueError(f"no lane {lane!r}; this pool has {', '.join(self._queues)}")
+        with self._lock:
+            self.owner_limits[lane] = limits
+            self._dispatch(lane)
+
     def share_existing(self, reuse_key: str, lane: str, owner: str) -> Job | None:
         """The lane's job with this reuse key that is waiting, running or finished with a saved model (None if
         none, or no key), now also listed among `owner`'s jobs."""
