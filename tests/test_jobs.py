@@ -286,9 +286,13 @@ def test_wait_times_out_and_shutdown_ends_the_workers(make_pool, gates):
     pool = make_pool()
     job = pool.submit(GATED, gates.payload("forever"))
     assert job.wait(0.05) is False
+    waiting = pool.submit(GATED, gates.payload("never"))
     pids = pool.worker_pids()
     pool.shutdown()
     _wait_until(lambda: not any(_alive(pid) for pid in pids))
+    assert job.wait(TIMEOUT) and waiting.wait(TIMEOUT)
+    assert (job.status, waiting.status) == (CANCELLED, CANCELLED)  # not "failed": nobody did anything wrong
+    assert "shut down" in job.last_event("done").message and "shut down" in waiting.last_event("done").message
     with pytest.raises(RuntimeError, match="shut down"):
         pool.submit(GATED, gates.payload("late"))
 

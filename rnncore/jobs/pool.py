@@ -173,10 +173,12 @@ class JobPool(LaneQueues):
             self._dispatch(lane)
 
     def shutdown(self) -> None:
-        """End every worker process (running jobs fail as cancelled)."""
+        """End every worker process: waiting and running jobs end as cancelled, saying why."""
+        waiting = self._close()
         with self._lock:
-            self._closed = True
             workers = self._all_workers()
+        for job in waiting:
+            job.finish(CANCELLED, message="Cancelled: the job pool was shut down")
         for worker in workers:
             worker.send(("exit",))
             worker.kill()
@@ -253,7 +255,9 @@ class JobPool(LaneQueues):
             if worker in self._workers[worker.lane]:
                 self._workers[worker.lane].remove(worker)
             for job in jobs:
-                if job.cancel_requested:
+                if self._closed:
+                    job.finish(CANCELLED, message="Stopped: the job pool was shut down")
+                elif job.cancel_requested:
                     job.finish(CANCELLED, message="Stopped (its worker process was ended mid-batch; nothing saved)")
                 elif worker.killed_to_stop:
                     job.finish(

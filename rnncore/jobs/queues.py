@@ -40,6 +40,16 @@ class LaneQueues:
         self._closed = False
         self.replaced = 0  # workers started to replace crashed, lost or killed ones
 
+    def _close(self) -> list[Job]:
+        """Refuse new jobs from now on and take every waiting job out of its queue (the caller cancels them, after
+        releasing the lock: finishing a job wakes whoever waits on it)."""
+        with self._lock:
+            self._closed = True
+            waiting = [job for queue in self._queues.values() for job in queue]
+            for queue in self._queues.values():
+                queue.clear()
+        return waiting
+
     def submit(
         self,
         task: str,

@@ -318,12 +318,9 @@ class RayJobPool(LaneQueues):
     def shutdown(self) -> None:
         """End every actor: running and queued jobs are cancelled. The Ray connection stays (it is process-wide;
         ray.shutdown() ends it, and a cluster started with address="local")."""
+        waiting = self._close()
         with self._lock:
-            self._closed = True
             slots = self._all_workers()
-            waiting = [job for lane in self._queues.values() for job in lane]
-            for lane in self._queues.values():
-                lane.clear()
         for job in waiting:
             job.finish(CANCELLED, message="Cancelled: the job pool was shut down")
         for slot in slots:
