@@ -1,7 +1,7 @@
-"""A saved IMDB run as a Jupyter notebook (nbformat 4, written as plain JSON): what was trained and measured,
-then code that rebuilds the same network (`keras_code`, also shown on the Train page's results) and trains it
-with plain Keras, and a plot of the run's own curves to compare with. A student can take one exact run of the
-class home."""
+"""A saved IMDB run as a Jupyter notebook (nbformat 4.5, cells from rnncore/notebook_cells.py): what was trained
+and measured, then code that rebuilds the same network (`keras_code`, also shown on the Train page's results) and
+trains it with plain Keras, and a plot of the run's own curves to compare with. A student can take one exact run of
+the class home."""
 
 from __future__ import annotations
 
@@ -10,16 +10,7 @@ from typing import Any
 
 from rnncore.architecture import CELL_CLASS
 from rnncore.config import RunConfig
-
-NOTEBOOK_FORMAT = {"nbformat": 4, "nbformat_minor": 5}
-
-
-def _markdown(text: str) -> dict[str, Any]:
-    return {"cell_type": "markdown", "metadata": {}, "source": text}
-
-
-def _code(text: str) -> dict[str, Any]:
-    return {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": text}
+from rnncore.notebook_cells import as_bytes, code, markdown, notebook
 
 
 def run_notebook(name: str, info: dict[str, Any]) -> dict[str, Any]:
@@ -32,7 +23,7 @@ def run_notebook(name: str, info: dict[str, Any]) -> dict[str, Any]:
     settings = "\n".join(f"| `{key}` | `{value}` |" for key, value in config.to_dict().items())
     measured = f"test accuracy **{metrics['accuracy']:.4f}**" if "accuracy" in metrics else "no test figure"
     cells = [
-        _markdown(
+        markdown(
             f"# {name}: an IMDB sentiment run from RNN Playground\n\n"
             f"Trained in the class on {info.get('created', '?')} ({info.get('machine', '?')}): {measured}, "
             f"{len(history)} epochs, {info.get('train_seconds', 0):.0f} s of training.\n\n"
@@ -40,10 +31,10 @@ def run_notebook(name: str, info: dict[str, Any]) -> dict[str, Any]:
             "on Keras's own copy of IMDB. Its tokenizer differs from the app's, so expect figures close to, not "
             "equal to, the run's.\n\n| setting | value |\n|---|---|\n" + settings
         ),
-        _code("# !pip install keras tensorflow matplotlib   # outside a ready environment\n"),
-        _code(keras_code(config, vocab_size)),
-        _markdown("## The run's own curves (from its run.json), to compare with yours"),
-        _code(
+        code("# !pip install keras tensorflow matplotlib   # outside a ready environment\n"),
+        code(keras_code(config, vocab_size)),
+        markdown("## The run's own curves (from its run.json), to compare with yours"),
+        code(
             "import matplotlib.pyplot as plt\n\n"
             f"history = {json.dumps(history)}\n"
             "for key in ('loss', 'val_loss'):\n"
@@ -51,13 +42,12 @@ def run_notebook(name: str, info: dict[str, Any]) -> dict[str, Any]:
             "plt.xlabel('epoch'); plt.legend(); plt.show()\n"
         ),
     ]
-    metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
-    return {**NOTEBOOK_FORMAT, "metadata": metadata, "cells": cells}
+    return notebook(cells)  # cells with ids: nbformat 4.5 requires them
 
 
 def notebook_bytes(name: str, info: dict[str, Any]) -> bytes:
     """The notebook as UTF-8 JSON, ready to download as NAME.ipynb."""
-    return json.dumps(run_notebook(name, info), indent=1, ensure_ascii=False).encode("utf-8")
+    return as_bytes(run_notebook(name, info))
 
 
 def keras_code(config: RunConfig, vocab_size: int, include_training: bool = True) -> str:

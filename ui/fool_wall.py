@@ -1,6 +1,7 @@
 """Predict's "Fool the model": a student writes a sentence and the label they mean; when the model gets it wrong,
 the sentence goes on the class wall (rnncore/classroom: shared by every session and replica), shown to the class
-once the teacher approves it (while moderation is on), with a leaderboard by nickname.
+once the teacher approves it (while moderation is on), with a leaderboard by nickname. The wall re-reads itself
+every few seconds (a fragment), so the class sees each other's sentences arrive.
 
 Everything a student typed is shown through `plain()`: HTML-escaped and with Markdown's characters escaped, so a
 sentence or nickname can neither inject markup nor format the wall."""
@@ -14,11 +15,25 @@ import streamlit as st
 
 from rnncore.classroom import WallEntry, class_db
 from rnncore.classroom.database import LABELS, MAX_NICKNAME_CHARS, MAX_TEXT_CHARS, PENDING, clean_text
-from ui.common import ModelChoice, load_predictor
+from rnncore.classroom.wall_tuning import (
+    MIN_SENTENCES,
+    WALL_TUNING_TASK,
+    TuningResult,
+    latest_result,
+    save_result,
+    tuning_request,
+)
+from rnncore.jobs import JobRefused
+from rnncore.jobs.job import DONE, FAILED
+from ui.common import ModelChoice, classroom_limits, guarded, job_pool, load_predictor
 from ui.student import student_id
 
 WALL_SHOWN = 20  # the newest entries the page shows (the teacher's CSV has them all)
+# How often an open Predict page re-reads the wall: a classmate's sentence shows within seconds, and one re-read is
+# a few small queries, so even a class of 30 adds only a handful of queries a second.
+WALL_REFRESH_SECONDS = 5.0
 NICKNAME_KEY = "fool_nickname"
+TUNING_JOB_KEY = "wall_tuning_job"  # this session's fine-tuning job id
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$:])")
 
 
@@ -82,8 +97,9 @@ def try_sentence(choice: ModelChoice, text: str, meant: str, nickname: str) -> N
         st.success(f"You fooled it: {said}. Your sentence is on the class wall.", icon="🎉")
 
 
-def wall() -> None:
-    """The class wall (newest first), the student's own sentences waiting for approval, and the leaderboard."""
+def wall() -> list[WallEntry]:
+    """The class wall (newest first), the student's own sentences waiting for approval, and the leaderboard;
+    returns the entries the class sees."""
     database = class_db()
     entries = database.entries(visible_only=True)
     waiting = [entry for entry in database.entries(owner=student_id()) if entry.state == PENDING]
@@ -106,6 +122,110 @@ def wall() -> None:
             st.dataframe(rows, hide_index=True, width="stretch", key="fool_board")
         else:
             st.caption("No one yet.")
+    return entries
+
+
+def tuning_panel(choice: ModelChoice, entries: list[WallEntry]) -> None:
+    """Teach a copy of the model with the wall's `entries`: the latest result (which held-back sentences the copy
+    now gets right), this session's job while it runs, and the button that starts one."""
+    database = class_db()
+    job = _collect_tuning_job()
+    st.markdown("**Teach a copy of the model with the wall**")
+    result = latest_result(database)
+    if result:
+        show_tuning_result(result, entries)
+    if job is not None and not job.is_finished:
+        progress = job.last_event("epoch")
+        done = f": epoch {progress.epoch} of {progress.epochs}" if progress else " (waiting for a worker)"
+        st.caption(f"{plain(job.label)}{done} …")
+        return
+    request = tuning_request(str(choice.run.path), choice.label, entries)
+    if request is None:
+        st.caption(
+            f"Once the wall holds {MIN_SENTENCES} sentences, a copy of the model can learn from three quarters of "
+            "them and be tested on the rest."
+        )
+        return
+    if not classroom_limits().training_enabled:
+        st.caption("Training is switched off for the class, so no copy can be fine-tuned now.")
+        return
+    label = f"Fine-tune a copy of {plain(choice.label)} on the wall"  # a label is Markdown: a run name's _ is not
+    help_text = (
+        f"A copy learns from {len(request.train)} of the wall's sentences; the other {len(request.held_back)} are "
+        "held back to test it. The model itself does not change."
+    )
+    if st.button(label, key="wall_tune", icon=":material/school:", help=help_text):
+        try:
+            job = job_pool().submit(
+                WALL_TUNING_TASK,
+                request,
+                lane="lab",  # seconds of training: never behind a long IMDB job
+                # nobody's lab run: Sequence Lab and Translate let a student run one at a time, and this one is
+                # the class's (the session keeps its id to collect the result)
+                label=f"Fine-tuning a copy of {choice.label} on the wall",
+                reuse_key=request.reuse_key(),  # classmates asking for the same get the same job
+            )
+        except JobRefused as refusal:
+            st.warning(str(refusal), icon="⛔")
+            return
+        st.session_state[TUNING_JOB_KEY] = job.id
+        st.caption(f"{plain(job.label)} (waiting for a worker) …")
+
+
+def _collect_tuning_job():
+    """This session's fine-tuning job, after storing its result for the class once it is done (any session that
+    shares the job may do it: the result is the same). None when there is none, or after it ended."""
+    job_id = st.session_state.get(TUNING_JOB_KEY)
+    if job_id is None:
+        return None  # no job_pool() call: Predict must not start the workers for nothing
+    job = job_pool().get(job_id)
+    if job is None or not job.is_finished:
+        return job
+    del st.session_state[TUNING_JOB_KEY]
+    if job.status == DONE:
+        save_result(class_db(), job.result["model"], job.result["trained_on"], job.result["held_back"])
+    elif job.status == FAILED:
+        st.warning(f"The fine-tuning failed: {job.error}", icon="⚠️")
+    return None
+
+
+def show_tuning_result(result: TuningResult, entries: list[WallEntry]) -> None:
+    """How many held-back sentences the model and its fine-tuned copy get right, and each one as a table row (a
+    dataframe: what a student typed is shown as data, never as markup)."""
+    by_id = {entry.id: entry for entry in entries}
+    rows = []
+    for held in result.held_back:
+        entry = by_id.get(held.entry_id)
+        if entry is None:
+            continue  # hidden or deleted since
+        before, after = (("positive" if p >= 0.5 else "negative") for p in (held.before, held.after))
+        rows.append(
+            {
+                "held-back sentence": entry.text,
+                "meant": entry.meant,
+                "the model": f"{'✅' if before == entry.meant else '❌'} {before} ({held.before:.2f})",
+                "the copy": f"{'✅' if after == entry.meant else '❌'} {after} ({held.after:.2f})",
+            }
+        )
+    if not rows:
+        return
+    right_before = sum(row["the model"].startswith("✅") for row in rows)
+    right_after = sum(row["the copy"].startswith("✅") for row in rows)
+    st.caption(
+        f"A copy of *{plain(result.model)}* learned from {result.trained_on} wall sentences. Of {len(rows)} it never "
+        f"saw, it now gets **{right_after}** right; the model itself got {right_before}."
+    )
+    st.dataframe(rows, hide_index=True, width="stretch", key="wall_tuning_rows")
+
+
+@st.fragment(run_every=WALL_REFRESH_SECONDS)
+def live_wall(choice: ModelChoice) -> None:
+    """The wall, re-read every few seconds on its own: a fragment, so classmates' new sentences (and the teacher's
+    approvals, and a fine-tuned copy's result) show without the student doing anything, and no timed rerun
+    touches the verdict above."""
+    entries: list[WallEntry] = []  # read once, for the wall and for the fine-tuning panel
+    guarded(lambda: entries.extend(wall()))  # its own boundaries: a timed rerun of a fragment runs outside the page's
+    guarded(lambda: tuning_panel(choice, entries))
 
 
 def fool_the_model(choice: ModelChoice) -> None:
@@ -116,4 +236,4 @@ def fool_the_model(choice: ModelChoice) -> None:
             "wrong, it goes on the class wall: a test set written by the class."
         )
         submit_form(choice)
-        wall()
+        live_wall(choice)

@@ -25,6 +25,12 @@ class LinkField:
     key: str | Callable[[], str]  # the widget's session key (a callable when it depends on another widget)
     parse: Callable[[str], Any]  # text → widget value; raises ValueError for a value the widget cannot take
     show: Callable[[Any], str] = str  # widget value → text
+    # Run after open_link sets this widget from the URL: Train's preset fills in the settings the fields after it
+    # may then change.
+    then: Callable[[], None] | None = None
+    # The value the link leaves out (None: always written): Train's link names its preset and only the settings
+    # that differ from it, so a teacher's link stays short enough to read.
+    usual: Callable[[], Any] | None = None
 
     def widget_key(self) -> str:
         """The session key of the widget this parameter sets."""
@@ -70,6 +76,9 @@ def open_link(page: str, fields: list[LinkField]) -> list[str]:
             st.session_state[field.widget_key()] = field.parse(text)
         except ValueError as error:
             notes.append(f"`{field.param}={text[:40]}` was not used (it must be {error}); the default is shown.")
+            continue
+        if field.then:
+            field.then()
     notes += [
         f"`{name}` is not a setting of this page; it was ignored." for name in st.query_params if name not in known
     ]
@@ -99,7 +108,7 @@ def _values(fields: list[LinkField]) -> dict[str, str]:
         key = field.widget_key()
         if locked(field.param) and field.param in st.query_params:
             values[field.param] = st.query_params[field.param]
-        elif key in st.session_state:
+        elif key in st.session_state and (field.usual is None or st.session_state[key] != field.usual()):
             values[field.param] = field.show(st.session_state[key])
     return values
 
@@ -120,4 +129,5 @@ def link_box(fields: list[LinkField]) -> None:
     base = (st.context.url or "").split("?")[0]
     with st.expander("Copy a link to this setup"):
         st.code(f"{base}?{urlencode(values, safe=',')}", language=None)
-        st.caption("Add `&lock=task,length` (any of the names) to hide those controls for a guided exercise.")
+        example = ",".join(field.param for field in fields[:2])  # this page's own names, not another page's
+        st.caption(f"Add `&lock={example}` (any of the names) to hide those controls for a guided exercise.")

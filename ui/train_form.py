@@ -8,34 +8,26 @@ import time
 import streamlit as st
 
 from rnncore.architecture import CELL_CLASS, count_parameters
-from rnncore.config import CHARS_ONLY, IMDB_TRAIN_REVIEWS, MAX_COOCCURRENCE_VOCAB, RunConfig
+from rnncore.config import IMDB_TRAIN_REVIEWS, MAX_COOCCURRENCE_VOCAB, RunConfig
 from rnncore.jobs.bounds import estimate_seconds
-from rnncore.presets import BY_LABEL, PRESETS
-from rnncore.settings import described
+from rnncore.presets import PRESETS
 from ui.common import ClassroomLimits, jobs_at_once, model_choices
+from ui.lesson_links import control, link_box, open_link, update_link
 from ui.settings_widgets import choices_of, help_of, number_input_for, typed
+from ui.train_link import BY_PARAM, LINK, PRESET, SETTINGS, apply_preset, key, preset_values
 
-NOT_ON_FORM = ("task", "sentence_crops", "counterfactuals", *CHARS_ONLY)  # CLI-only or not sentiment settings
-SETTINGS = [item.name for item in described(RunConfig) if item.name not in NOT_ON_FORM]
 FIELDS = [*SETTINGS, "name"]  # the settings and the run name
 EMBEDDING_INIT_LABELS = {"random": "random numbers", "cooccurrence": "word vectors (unlabelled reviews)"}
-
-
-def preset_values(label: str) -> dict:
-    """The form's values for the preset shown as `label`: its settings and its name as the run name."""
-    preset = BY_LABEL[label]
-    values = preset.values()
-    return {**{field: values[field] for field in SETTINGS}, "name": preset.name}
-
-
-def _key(field: str) -> str:
-    return f"tr_{field}"
-
-
-def apply_preset() -> None:
-    """Callback of the preset selectbox: write the preset's values into the form's widget state."""
-    for field, value in preset_values(st.session_state["tr_preset"]).items():
-        st.session_state[_key(field)] = value
+LINK_CHECKED = "_train_link_checked"
+EMBEDDING_INIT_HELP = (
+    "Word vectors are counted once (about 30 s) in the 75,000 training + unlabelled reviews: words used in similar "
+    f"contexts start close together. Needs a vocabulary of at most {MAX_COOCCURRENCE_VOCAB:,}."
+)
+LANGUAGE_MODEL_HELP = (
+    "Transfer learning: the Embedding and LSTM start from a word language model pretrained on IMDB's 75,000 "
+    "training + unlabelled reviews. Needs an LSTM of one layer, not bidirectional, with the language model's "
+    "vocabulary size, embedding dim and units (the preset sets them)."
+)
 
 
 def init_state() -> None:
@@ -43,83 +35,145 @@ def init_state() -> None:
     is dropped when the user leaves the page, so a copy is kept) or the Quick preset."""
     first = preset_values(PRESETS[0].label)
     for field in FIELDS:
-        if _key(field) not in st.session_state:
-            st.session_state[_key(field)] = st.session_state.get(f"_kept_{field}", first[field])
+        if key(field) not in st.session_state:
+            st.session_state[key(field)] = st.session_state.get(f"_kept_{field}", first[field])
 
 
 def keep_state() -> None:
     """Copy the form values into non-widget keys so they survive a visit to another page."""
     for field in FIELDS:
-        st.session_state[f"_kept_{field}"] = st.session_state[_key(field)]
+        st.session_state[f"_kept_{field}"] = st.session_state[key(field)]
+
+
+def open_train_link(limits: ClassroomLimits) -> None:
+    """On the first visit, set the form from a lesson link (its preset, then the settings it changes) and show a
+    note for each value not used; settings each valid but not together fall back to the preset's, with a note."""
+    for note in open_link("train", LINK):
+        st.caption(f"⚠️ {note}")
+    if st.session_state.get(LINK_CHECKED):
+        return
+    st.session_state[LINK_CHECKED] = True
+    if not any(field.param in st.query_params for field in LINK):
+        return
+    init_state()
+    try:
+        build_config({field: st.session_state[key(field)] for field in FIELDS}, limits)
+    except ValueError as error:
+        st.session_state.setdefault(PRESET.widget_key(), PRESETS[0].label)
+        apply_preset()
+        st.caption(f"⚠️ The link's settings do not go together ({error}); the preset's settings are shown.")
 
 
 def settings_form(limits: ClassroomLimits) -> tuple[str | None, dict]:
-    """Render presets + form. Returns (action, values): action is "start", "check" or None (no button)."""
+    """Render presets + form, set from a lesson link when the page was opened with one (the address bar follows
+    the form). Returns (action, values): action is "start", "check" or None (no button)."""
+    open_train_link(limits)
     labels = [preset.label for preset in PRESETS]
-    st.selectbox("Preset", labels, key="tr_preset", on_change=apply_preset, help="Fills in the form below.")
+    control(
+        PRESET,
+        lambda: st.selectbox(
+            "Preset", labels, key=PRESET.widget_key(), on_change=apply_preset, help="Fills in the form below."
+        ),
+    )
     init_state()
+    shown: dict = {}  # each setting's value: its widget's, or the link's for a control the link locks
+
+    def put(name: str, render) -> None:
+        shown[name] = control(BY_PARAM[name], render)
+
+    def number(container, name: str, label: str, **options) -> None:
+        put(name, lambda: number_input_for(container, RunConfig, name, label, key=key(name), **options))
+
     with st.form("train_settings"):
         st.markdown("**Model**")
         c = st.columns(4)
-        c[0].selectbox("Cell", choices_of(RunConfig, "cell"), format_func=CELL_CLASS.get, key=_key("cell"))
-        number_input_for(c[1], RunConfig, "units", "Units", key=_key("units"))
-        number_input_for(c[2], RunConfig, "layers", "Layers", key=_key("layers"))
-        c[3].checkbox("Bidirectional", key=_key("bidirectional"), help=help_of(RunConfig, "bidirectional"))
-        c = st.columns(4)
-        number_input_for(c[0], RunConfig, "embed_dim", "Embedding dim", key=_key("embed_dim"))
-        c[1].selectbox(
-            "Head (pooling)", choices_of(RunConfig, "pooling"), key=_key("pooling"), help=help_of(RunConfig, "pooling")
+        put(
+            "cell",
+            lambda: c[0].selectbox("Cell", choices_of(RunConfig, "cell"), format_func=CELL_CLASS.get, key=key("cell")),
         )
-        number_input_for(c[2], RunConfig, "dropout", "Dropout", key=_key("dropout"))
-        c[3].checkbox("Mask padding", key=_key("mask_padding"), help=help_of(RunConfig, "mask_padding"))
+        number(c[1], "units", "Units")
+        number(c[2], "layers", "Layers")
+        put(
+            "bidirectional",
+            lambda: c[3].checkbox("Bidirectional", key=key("bidirectional"), help=help_of(RunConfig, "bidirectional")),
+        )
+        c = st.columns(4)
+        number(c[0], "embed_dim", "Embedding dim")
+        put(
+            "pooling",
+            lambda: c[1].selectbox(
+                "Head (pooling)",
+                choices_of(RunConfig, "pooling"),
+                key=key("pooling"),
+                help=help_of(RunConfig, "pooling"),
+            ),
+        )
+        number(c[2], "dropout", "Dropout")
+        put(
+            "mask_padding",
+            lambda: c[3].checkbox("Mask padding", key=key("mask_padding"), help=help_of(RunConfig, "mask_padding")),
+        )
         c = st.columns(2)
-        number_input_for(c[0], RunConfig, "embedding_dropout", "Embedding dropout", key=_key("embedding_dropout"))
-        c[1].selectbox(
-            "Embedding starts from",
-            choices_of(RunConfig, "embedding_init"),
-            format_func=EMBEDDING_INIT_LABELS.get,
-            key=_key("embedding_init"),
-            help="Word vectors are counted once (about 30 s) in the 75,000 training + unlabelled reviews: words "
-            f"used in similar contexts start close together. Needs a vocabulary of at most {MAX_COOCCURRENCE_VOCAB:,}.",
+        number(c[0], "embedding_dropout", "Embedding dropout")
+        put(
+            "embedding_init",
+            lambda: c[1].selectbox(
+                "Embedding starts from",
+                choices_of(RunConfig, "embedding_init"),
+                format_func=EMBEDDING_INIT_LABELS.get,
+                key=key("embedding_init"),
+                help=EMBEDDING_INIT_HELP,
+            ),
         )
         language_models = ["", *(choice.run.name for choice in model_choices("wordlm"))]
-        if st.session_state[_key("language_model")] not in language_models:
-            st.session_state[_key("language_model")] = ""  # that language model is not on this server
-        st.selectbox(
-            "Start from a pretrained language model",
-            language_models,
-            format_func=lambda name: name or "no (random start)",
-            key=_key("language_model"),
-            help="Transfer learning: the Embedding and LSTM start from a word language model pretrained on IMDB's "
-            "75,000 training + unlabelled reviews. Needs an LSTM of one layer, not bidirectional, with the language "
-            "model's vocabulary size, embedding dim and units (the preset sets them).",
+        if st.session_state[key("language_model")] not in language_models:
+            st.session_state[key("language_model")] = ""  # that language model is not on this server
+        put(
+            "language_model",
+            lambda: st.selectbox(
+                "Start from a pretrained language model",
+                language_models,
+                format_func=lambda name: name or "no (random start)",
+                key=key("language_model"),
+                help=LANGUAGE_MODEL_HELP,
+            ),
         )
         st.markdown("**Data**")
         c = st.columns(4)
-        number_input_for(c[0], RunConfig, "vocab_size", "Vocabulary size", key=_key("vocab_size"))
-        number_input_for(c[1], RunConfig, "maxlen", "Max length (words)", key=_key("maxlen"))
+        number(c[0], "vocab_size", "Vocabulary size")
+        number(c[1], "maxlen", "Max length (words)")
         sides = choices_of(RunConfig, "truncating")
-        c[2].radio("Truncating", sides, horizontal=True, key=_key("truncating"), help="pre = cut the beginning")
-        c[3].radio("Padding", choices_of(RunConfig, "padding"), horizontal=True, key=_key("padding"))
+        put(
+            "truncating",
+            lambda: c[2].radio(
+                "Truncating", sides, horizontal=True, key=key("truncating"), help="pre = cut the beginning"
+            ),
+        )
+        put(
+            "padding",
+            lambda: c[3].radio("Padding", choices_of(RunConfig, "padding"), horizontal=True, key=key("padding")),
+        )
         c = st.columns(4)
-        number_input_for(c[0], RunConfig, "limit", "Training reviews (0 = all)", key=_key("limit"))
-        number_input_for(c[1], RunConfig, "validation_fraction", "Validation fraction", key=_key("validation_fraction"))
-        number_input_for(c[2], RunConfig, "seed", "Seed", key=_key("seed"))
+        number(c[0], "limit", "Training reviews (0 = all)")
+        number(c[1], "validation_fraction", "Validation fraction")
+        number(c[2], "seed", "Seed")
         st.markdown("**Training**")
         c = st.columns(4)
-        c[0].selectbox("Optimizer", choices_of(RunConfig, "optimizer"), key=_key("optimizer"))
-        number_input_for(c[1], RunConfig, "learning_rate", "Learning rate", format="%.4f", key=_key("learning_rate"))
-        number_input_for(c[2], RunConfig, "batch_size", "Batch size", key=_key("batch_size"))
-        number_input_for(c[3], RunConfig, "epochs", "Epochs", key=_key("epochs"))
+        put("optimizer", lambda: c[0].selectbox("Optimizer", choices_of(RunConfig, "optimizer"), key=key("optimizer")))
+        number(c[1], "learning_rate", "Learning rate", format="%.4f")
+        number(c[2], "batch_size", "Batch size")
+        number(c[3], "epochs", "Epochs")
         c = st.columns(4)
-        number_input_for(c[0], RunConfig, "patience", "Early-stopping patience (0 = off)", key=_key("patience"))
-        number_input_for(c[1], RunConfig, "clipnorm", "Clip gradient norm (0 = off)", key=_key("clipnorm"))
-        c[2].text_input("Run name", key=_key("name"), max_chars=60)
+        number(c[0], "patience", "Early-stopping patience (0 = off)")
+        number(c[1], "clipnorm", "Clip gradient norm (0 = off)")
+        c[2].text_input("Run name", key=key("name"), max_chars=60)
         buttons = st.columns([1, 1, 3])
         check = buttons[0].form_submit_button("Check size & time", key="tr_check")
         start = buttons[1].form_submit_button("Start training", type="primary", key="tr_start")
     keep_state()
-    values = {field: st.session_state[_key(field)] for field in FIELDS}
+    update_link(LINK)  # a form sends its widgets on Check or Start, so the address bar follows then
+    link_box(LINK)
+    values = {field: shown.get(field, st.session_state[key(field)]) for field in FIELDS}
     return ("start" if start else "check" if check else None), values
 
 
