@@ -118,6 +118,7 @@ async def types_until(student: Student, seed: int, stop: asyncio.Event, latencie
     while not stop.is_set():
         typed.append(WORDS[len(typed) % len(WORDS)])
         latencies.append(await student.type_text(" ".join(typed)))
+        await student.fire_due_timers()  # the class wall's timer, as the open tab runs it
         await asyncio.sleep(max(0.0, rng.uniform(0.6, 1.4) - latencies[-1]))
 
 

@@ -33,6 +33,7 @@ class Student:
         self.auto_reruns: dict[str, float] = {}  # fragment id → interval (s) of fragments that poll themselves
         self.progress = ""  # text of the last progress bar drawn (the Train page's job monitor)
         self.metrics: dict[str, str] = {}  # label → value of every st.metric drawn (the Train page's results)
+        self._timers_fired: dict[str, float] = {}  # fragment id → when fire_due_timers last reran it
         self.alerts: list[str] = []  # text of st.error / st.warning / st.info / st.success / st.toast drawn
 
     async def open(self, page_name: str = "predict", review_box: bool = True) -> float:
@@ -100,6 +101,17 @@ class Student:
         rerun.fragment_id = fragment_id
         rerun.is_auto_rerun = True
         return await self._send_and_wait(message)
+
+    async def fire_due_timers(self) -> None:
+        """Rerun every self-polling fragment whose interval has passed since it last ran (Predict's class wall), as
+        an open tab's timers do between the student's keystrokes: their server CPU counts, their time is not a
+        keystroke's."""
+        now = time.perf_counter()
+        for fragment, interval in list(self.auto_reruns.items()):
+            due = self._timers_fired.setdefault(fragment, now)
+            if now - due >= interval:
+                self._timers_fired[fragment] = now
+                await self.auto_rerun(fragment)
 
     async def rerun_page(self) -> float:
         """A whole-page rerun with nothing changed (what a reload shows, in the same session)."""
