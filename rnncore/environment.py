@@ -250,6 +250,16 @@ SETTINGS: tuple[Setting, ...] = (
         live="Store MB for the class",
     ),
     Setting(
+        "RNNCORE_MODEL_CACHE_MB",
+        "whole",
+        1_024,
+        "MB of loaded models the server keeps (weights, and the readings kept for students typing); the least "
+        "recently used model goes first, the newest always stays",
+        "ui.common (server)",
+        minimum=16,
+        classroom=True,
+    ),
+    Setting(
         "RNNCORE_TEST_SAMPLE",
         "whole",
         5_000,
@@ -338,6 +348,7 @@ TEACHER_PASSWORD = BY_NAME["RNNCORE_TEACHER_PASSWORD"]
 STORE_MB_PER_STUDENT = BY_NAME["RNNCORE_STORE_MB_PER_STUDENT"]
 STORE_MB_CLASS = BY_NAME["RNNCORE_STORE_MB_CLASS"]
 TEST_SAMPLE = BY_NAME["RNNCORE_TEST_SAMPLE"]
+MODEL_CACHE_MB = BY_NAME["RNNCORE_MODEL_CACHE_MB"]
 REUSE_RUNS = BY_NAME["RNNCORE_REUSE_RUNS"]
 RAY_ADDRESS = BY_NAME["RNNCORE_RAY_ADDRESS"]
 TF_THREADS = BY_NAME["RNNCORE_TF_THREADS"]

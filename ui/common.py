@@ -15,13 +15,14 @@ import ui.server_threads  # noqa: F401  (one BLAS thread for the server's NumPy 
 from rnncore import environment
 from rnncore.config import RunConfig
 from rnncore.errors import ModelLoadError, RnncoreError
+from rnncore.inference.model_cache import ModelCache
 from rnncore.inference.predict import Predictor
 from rnncore.inference.runs import NetworkRun, load_network_run
 from rnncore.inference.sample import CharSampler
 from rnncore.jobs import DONE, Job, JobPool, JobRefused, OwnerLimits
 from rnncore.jobs.bounds import JobBounds, check_job, time_limit
 from rnncore.jobs.factory import make_pool, ray_address
-from rnncore.jobs.quota import StoreQuota, check_quota, owner_tag
+from rnncore.jobs.quota import MB, StoreQuota, check_quota, owner_tag
 from rnncore.jobs.requests import EXPORT_TASK, TRAIN_TASK, TrainingRequest
 from rnncore.jobs.reuse import CLASSMATE, YOURS_AGAIN, result_from_run, reusable_run, settings_key
 from rnncore.paths import class_models_dir
@@ -89,16 +90,33 @@ def broken_runs() -> list[tuple[str, RunInfo]]:
     return [(source, run) for source, store in stores() for run in store.list_runs() if run.error]
 
 
-@st.cache_resource(max_entries=24, show_spinner="Loading the model …")
+@st.cache_resource
+def _models() -> ModelCache:
+    """The server's loaded predictors and samplers, bounded by memory (RNNCORE_MODEL_CACHE_MB), not by number:
+    a class's models differ in size by a hundred times."""
+    return ModelCache(environment.whole(environment.MODEL_CACHE_MB) * MB, size=lambda model: model.nbytes)
+
+
 def _load_predictor(key: str, path: str) -> Predictor:
-    predictor = Predictor(_network_run(path))
-    predictor.predict("warm up")  # first call allocates; do it once here rather than for a student
-    return predictor
+    def load() -> Predictor:
+        predictor = Predictor(_network_run(path))
+        predictor.predict("warm up")  # first call allocates; do it once here rather than for a student
+        return predictor
+
+    return _cached(f"predict:{key}", load)
 
 
-@st.cache_resource(max_entries=12, show_spinner="Loading the model …")
 def _load_sampler(key: str, path: str) -> CharSampler:
-    return CharSampler(_network_run(path))
+    return _cached(f"sample:{key}", lambda: CharSampler(_network_run(path)))
+
+
+def _cached(key: str, load):
+    """The model from the server's cache, loaded (with a spinner) on first use."""
+    cache = _models()
+    if key in cache:
+        return cache.get(key, load)
+    with st.spinner("Loading the model …"):
+        return cache.get(key, load)
 
 
 def _network_run(path: str) -> NetworkRun:

@@ -206,6 +206,16 @@ class NumpyRNN:
     dense_bias: np.ndarray
 
     @property
+    def nbytes(self) -> int:
+        """Memory the weights hold, with the rearranged copies the steps use."""
+        arrays = [self.embedding, self.dense_kernel, self.dense_bias]
+        for layer in self.layers:
+            for cell in (layer.forward, layer.backward, getattr(layer, "_fused", None)):
+                if cell is not None:
+                    arrays += [value for value in vars(cell).values() if isinstance(value, np.ndarray)]
+        return sum(array.nbytes for array in arrays)
+
+    @property
     def bidirectional(self) -> bool:
         """Whether the layers read the sequence in both directions."""
         return self.layers[0].backward is not None

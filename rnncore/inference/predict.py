@@ -77,6 +77,11 @@ class Predictor:
         return self.run.info.name
 
     @property
+    def nbytes(self) -> int:
+        """Memory this predictor may hold: the weights, and the readings it keeps for students typing (their bound)."""
+        return self.network.nbytes + (self._reader.capacity_bytes if self._reader is not None else 0)
+
+    @property
     def reads_on(self) -> bool:
         """Whether a review being typed is read on from the words it shares with one read before (forward-only
         models without padding tokens): then predict_typed and trajectory cost a few cell steps per keystroke."""

@@ -75,6 +75,11 @@ class CharSampler:
         # The server passes a NetworkRun (weights.npz); TensorFlow-side tools may pass a Keras LoadedRun.
         self.network = run.network if isinstance(run, NetworkRun) else NumpyRNN.from_keras(run.model, "chars")
 
+    @property
+    def nbytes(self) -> int:
+        """Memory the sampler's weights hold."""
+        return self.network.nbytes
+
     def prime(self, text: str) -> tuple[np.ndarray, list]:
         """Feed the priming text; returns (logits for the next character, state)."""
         state = self.network.initial_state()
