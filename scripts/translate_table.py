@@ -89,8 +89,8 @@ def preamble(seconds: float, seeds: list[int], budget: float, load: str) -> str:
         f"({platform.machine()}), {time.strftime('%Y-%m-%d')}, in {seconds / 60:.0f} min (load average "
         f"{load}). Every run is one run of the page: an encoder–decoder of {defaults.units} units per cell, "
         f"embeddings of {defaults.embed_dim}, Adam at {defaults.learning_rate}, batches of {defaults.batch_size}, "
-        f"a {budget:g}-second training budget (building the model comes on top). *Exact match*: greedy outputs "
-        "equal to the target on 1,000 held-out inputs, never seen in training; seeds "
+        f"a {budget:g}-second budget per run (building the model and tracing its step included). *Exact match*: "
+        "greedy outputs equal to the target on 1,000 held-out inputs, never seen in training; seeds "
         f"{' / '.join(map(str, seeds))} side by side. One seed is one draw: compare seeds before trusting a "
         "difference.\n"
     )

@@ -31,7 +31,9 @@ class Seq2seqConfig(SettingsDict):
         10_000, "most rounds (a few batches, then a held-out score); the budget ends most runs", 1, 1_000_000
     )
     batch_size: int = setting(64, "examples per batch", 1, 1024)
-    time_budget: float = setting(20.0, "seconds of training (building the model comes on top)", 0.1, 600.0)
+    time_budget: float = setting(
+        20.0, "seconds for the whole run (its examples, model and the first trace of its step included)", 0.1, 600.0
+    )
     seed: int = setting(0, "random seed: the same examples, starting weights and batches", 0, 2**31 - 1)
 
     def __post_init__(self) -> None:

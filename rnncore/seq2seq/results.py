@@ -28,7 +28,7 @@ class Seq2seqResult:
     exact_match: float  # the last report's
     char_accuracy: float
     seconds: float  # wall clock of the training loop (compile_seconds not included)
-    compile_seconds: float  # building the model and tracing its training step
+    compile_seconds: float  # the run's start to its first batch: examples, model, shared step (traced or reused)
     max_output: int  # output steps, the end token included
     heldout_count: int
     seen_fraction: float  # share of held-out inputs that were also in the training pool (0 unless tiny)

@@ -36,12 +36,12 @@ _compiled: OrderedDict[tuple, CompiledShape] = OrderedDict()
 def build_lab_model(task: LabTask, cell: str, units: int, length: int, seed: int) -> Any:
     """Input → SimpleRNN/LSTM/GRU(units) → Dense, with Keras's default initialisers (SimpleRNN starts from an
     orthogonal recurrent matrix); the seed fixes the starting weights."""
-    from rnncore.training.tf_setup import MODEL_BUILD_LOCK, keras_module
+    from rnncore.training.tf_setup import MODEL_BUILD_LOCK, keras_module, seed_keras
 
     keras = keras_module()
     layers = keras.layers
     with MODEL_BUILD_LOCK:  # seeding and drawing: no other thread may draw in between
-        keras.utils.set_random_seed(seed)
+        seed_keras(seed)  # not keras.utils.set_random_seed: it would clear the process's shared steps' caches
         inputs = keras.Input(shape=(length, task.input_dim), name="sequence")
         sequence = task.output.startswith("sequence")
         hidden = getattr(layers, CELL_CLASS[cell])(units, return_sequences=sequence, name="rnn")(inputs)

@@ -63,3 +63,22 @@ def _import_tensorflow_quietly():
         os.close(saved)
         os.close(devnull)
     return tensorflow
+
+
+def seed_keras(seed: int) -> None:
+    """What `keras.utils.set_random_seed(seed)` does for building a model (Python's, NumPy's and Keras's seeds),
+    without its `tf.random.set_seed`: TensorFlow then clears every kernel cache of the process, and each shared
+    step must optimise its graph again on its next call (measured: 1 to 3 s, for every run training at that
+    moment, each time another run started). These models draw no TensorFlow-seeded numbers: the same seed
+    builds the same weights (a test compares the two)."""
+    import random
+
+    import numpy as np
+    from keras.src.backend.common import global_state
+    from keras.src.random import seed_generator
+    from keras.src.utils import rng_utils
+
+    global_state.set_global_attribute(rng_utils.GLOBAL_RANDOM_SEED, seed)
+    global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, None)  # recreated from the seed
+    random.seed(seed)
+    np.random.seed(seed)
