@@ -12,12 +12,13 @@ import pytest
 from rnncore import environment
 from rnncore.classroom import live
 from rnncore.jobs.job import QUEUED, RUNNING
-from rnncore.jobs.pool import JobPool
 from rnncore.jobs.queues import LaneQueues
 from rnncore.jobs.turns import JobRefused, OwnerLimits
+from tests import test_jobs
 from tests.db_backends import BACKENDS, use_backend
-from tests.test_jobs import GATED, TIMEOUT, Gates, _wait_until
+from tests.test_jobs import GATED, TIMEOUT, _wait_until
 
+gates, make_pool = test_jobs.gates, test_jobs.make_pool  # the fixtures: gated jobs in a real pool
 MAX_EPOCHS, MAX_JOBS, TRAINING = environment.MAX_EPOCHS, environment.MAX_JOBS, environment.TRAINING
 
 
@@ -131,26 +132,6 @@ def test_sync_pool_applies_the_teachers_turn_limits_and_workers(database):
     assert pool.resized == [("train", 2)]
     sync_pool(pool)
     assert pool.resized == [("train", 2)]  # nothing more to do
-
-
-@pytest.fixture
-def gates(tmp_path):
-    return Gates(tmp_path)
-
-
-@pytest.fixture
-def make_pool():
-    pools = []
-
-    def make(**options) -> JobPool:
-        pool = JobPool(preload=(), **options)
-        pools.append(pool)
-        assert pool.wait_ready(TIMEOUT)
-        return pool
-
-    yield make
-    for pool in pools:
-        pool.shutdown()
 
 
 def test_changed_turn_limits_apply_without_a_restart(make_pool, gates):

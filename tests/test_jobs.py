@@ -10,6 +10,8 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -55,20 +57,29 @@ def gates(tmp_path):
     return Gates(tmp_path)
 
 
-@pytest.fixture
-def make_pool():
-    pools = []
+@contextmanager
+def pools_of(factory: Callable[..., JobPool]) -> Iterator[Callable[..., JobPool]]:
+    """make(**options): a ready pool from `factory` (preloading nothing unless told), all shut down at the end."""
+    pools: list[JobPool] = []
 
     def make(**options) -> JobPool:
         options.setdefault("preload", ())
-        pool = JobPool(**options)
+        pool = factory(**options)
         pools.append(pool)
         assert pool.wait_ready(TIMEOUT)
         return pool
 
-    yield make
-    for pool in pools:
-        pool.shutdown()
+    try:
+        yield make
+    finally:
+        for pool in pools:
+            pool.shutdown()
+
+
+@pytest.fixture
+def make_pool():
+    with pools_of(JobPool) as make:
+        yield make
 
 
 def test_jobs_run_one_at_a_time_in_submission_order(make_pool, gates):

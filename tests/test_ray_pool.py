@@ -12,6 +12,7 @@ scheduling and failure handling); the last one imports TensorFlow in a warm acto
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -35,6 +36,7 @@ from tests.test_app_concepts_train import TINY, _fill, page
 from tests.test_jobs import (  # noqa: F401
     Gates,
     _wait_until,
+    pools_of,
     test_a_job_is_stopped_at_its_time_limit_keeping_what_it_learned,
     test_jobs_start_in_fair_turns_across_three_owners,
     test_one_running_and_one_waiting_job_per_student,
@@ -61,18 +63,8 @@ def cluster(tmp_path_factory):
 def make_pool(cluster):
     from rnncore.jobs.ray_pool import RayJobPool
 
-    pools = []
-
-    def make(**options) -> RayJobPool:
-        options.setdefault("preload", ())
-        pool = RayJobPool(address="local", **options)
-        pools.append(pool)
-        assert pool.wait_ready(TIMEOUT)
-        return pool
-
-    yield make
-    for pool in pools:
-        pool.shutdown()
+    with pools_of(functools.partial(RayJobPool, address="local")) as make:
+        yield make
 
 
 @pytest.fixture(params=["local", "ray"])
@@ -81,17 +73,8 @@ def any_pool(request):
     if request.param == "ray":
         yield request.getfixturevalue("make_pool")
         return
-    pools: list[JobPool] = []
-
-    def make(**options) -> JobPool:
-        pool = JobPool(**{"preload": (), **options})
-        pools.append(pool)
-        assert pool.wait_ready(TIMEOUT)
-        return pool
-
-    yield make
-    for pool in pools:
-        pool.shutdown()
+    with pools_of(JobPool) as make:
+        yield make
 
 
 @pytest.fixture

@@ -91,22 +91,20 @@ def named_weights(model: Any) -> dict[str, np.ndarray]:
     }
 
 
+def seeded_model(config: Seq2seqConfig) -> Any:
+    """The config's encoder–decoder (its task's vocabulary sizes) with the starting weights its seed gives."""
+    task = TASKS[config.task]
+    sizes = task.source.size, task.target.size
+    return build_seq2seq_model(config.cell, config.uses_attention, config.units, config.embed_dim, *sizes, config.seed)
+
+
 def model_for(config: Seq2seqConfig) -> Any:
     """The config's model with its seeded starting weights, compiled for `train_on_batch` with the optimizer
     and loss the shared step writes out (tests train both and compare)."""
     from rnncore.training.tf_setup import keras_module
 
     keras = keras_module()
-    task = TASKS[config.task]
-    model = build_seq2seq_model(
-        config.cell,
-        config.uses_attention,
-        config.units,
-        config.embed_dim,
-        task.source.size,
-        task.target.size,
-        config.seed,
-    )
+    model = seeded_model(config)
     optimizer = keras.optimizers.Adam(config.learning_rate, clipnorm=1.0)
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", jit_compile=False)
     return model
@@ -232,16 +230,7 @@ def _starting_weights(config: Seq2seqConfig) -> tuple[tuple[str, ...], list[np.n
     step computes with layers of its own."""
 
     def make() -> tuple[tuple[str, ...], list[np.ndarray]]:
-        task = TASKS[config.task]
-        model = build_seq2seq_model(
-            config.cell,
-            config.uses_attention,
-            config.units,
-            config.embed_dim,
-            task.source.size,
-            task.target.size,
-            config.seed,
-        )
+        model = seeded_model(config)
         weights = starting_weights(model)
         for weight in weights:
             weight.setflags(write=False)
