@@ -5,9 +5,9 @@ tab does, until the page shows its results (the "Exact match" figures). Seconds 
 p50 / p95, in the server's own lab lane (one warm process running up to RNNCORE_LAB_RUNS_PER_WORKER runs at once).
 
 Two rushes: attention "on" (one run per student: ten runs) and the page's default, "both side by side" (two runs
-per student: twenty runs, more than the lane's ten slots, so half of them wait for a slot). The budget is wall
-clock, so on a busy server a run trains fewer batches: the rows also give the exact match the runs reached, next
-to a run alone."""
+per student: twenty runs, as many as the lane's default slots; with RNNCORE_LAB_RUNS_PER_WORKER=10 half of them
+wait). The budget is wall clock, so on a busy server a run trains fewer batches: the rows also give the exact match
+the runs reached, next to a run alone."""
 
 from __future__ import annotations
 

@@ -211,9 +211,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RNNCORE_LAB_RUNS_PER_WORKER",
         "whole",
-        10,
-        "Sequence Lab runs one such process trains at once, in threads; more wait in the lab queue. Each run "
-        "keeps its 15 s budget, so when the class trains together every run ends on time with fewer rounds",
+        20,
+        "Sequence Lab and Translate runs one such process trains at once, in threads; more wait in the lab queue. "
+        "Each run keeps its budget, so when the class trains together every run ends on time with fewer rounds "
+        "(20: ten students comparing attention on and off side by side on Translate)",
         "ui.common (server), rnncore.lab.config",
         minimum=1,
         classroom=True,

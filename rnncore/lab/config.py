@@ -14,7 +14,7 @@ LAB_CELLS = ("simplernn", "lstm", "gru")
 # Lab runs one warm worker process runs at once, in threads (the server's RNNCORE_LAB_RUNS_PER_WORKER): a class
 # pressing Train together shares one TensorFlow process (~580 MB) instead of queueing for it; each run keeps its
 # wall-clock budget and trains fewer rounds when the server is busy (bench/lab.py measures both).
-RUNS_PER_WORKER = 10
+RUNS_PER_WORKER = 20  # ten Translate students comparing attention on and off: twenty runs (BENCHMARKS.md)
 LENGTH_HELP = "; ".join(f"{name} {TASKS[name].min_length}–{TASKS[name].max_length}" for name in LAB_TASKS)
 
 
