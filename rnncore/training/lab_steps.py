@@ -13,8 +13,6 @@ optimizer on the TensorFlow backend."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,14 +21,14 @@ import numpy as np
 
 from rnncore.architecture import CELL_CLASS
 from rnncore.lab.tasks import LabTask, TaskData
+from rnncore.training.kept import Kept
 
 BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7  # keras.optimizers.Adam's defaults
 CLIP_NORM = 1.0
 CACHE_SIZE = 32  # model shapes kept compiled per process (a few MB each); the least recently used goes first
 WEIGHT_NAMES = ("kernel", "recurrent_kernel", "bias", "kernel", "bias")  # the RNN layer's, then the Dense layer's
 
-_COMPILE = threading.Lock()
-_compiled: OrderedDict[tuple, CompiledShape] = OrderedDict()
+_compiled: Kept[CompiledShape] = Kept(CACHE_SIZE)  # two runs of one shape must not both trace it
 
 
 def build_lab_model(task: LabTask, cell: str, units: int, length: int, seed: int) -> Any:
@@ -74,14 +72,7 @@ def compiled_shape(task: LabTask, cell: str, units: int, length: int, sample: Ta
     """The steps for this shape, traced now if this process has not traced them yet (`sample`: a few examples
     of the task, for the dtypes and the warm-up call)."""
     key = (task.name, cell, units, length)
-    with _COMPILE:  # two runs of one shape must not both trace it; tracing is GIL-bound anyway
-        found = _compiled.get(key)
-        if found is None:
-            found = _compiled[key] = _compile(task, cell, units, length, sample)
-            while len(_compiled) > CACHE_SIZE:
-                _compiled.popitem(last=False)
-        _compiled.move_to_end(key)
-        return found
+    return _compiled.get(key, lambda: _compile(task, cell, units, length, sample))
 
 
 def loss_function(task: LabTask) -> Callable[[Any, Any], Any]:

@@ -12,10 +12,7 @@ share the process."""
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +26,7 @@ from rnncore.seq2seq.inference import Seq2seqMirror
 from rnncore.seq2seq.results import Seq2seqResult
 from rnncore.seq2seq.scoring import score
 from rnncore.seq2seq.tasks import TASKS
+from rnncore.training.kept import Kept
 from rnncore.training.lab import _watching  # the lab's stop watcher: a stop is answered at once, even mid-trace
 from rnncore.training.seq2seq_steps import (
     CompiledSeq2seq,
@@ -190,29 +188,9 @@ def train_seq2seq(
     )
 
 
-class _Kept:
-    """The last few values made for a key, shared by the runs of a process (a class pressing Train with the
-    page's defaults needs one example set and one start between them: generating and building are Python work
-    under the GIL, 0.2 s and 0.1 s a run, that ten runs at once would otherwise do one after another inside
-    their budgets). The values are never changed: arrays are made read-only."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._lock = threading.Lock()
-        self._values: OrderedDict[tuple, Any] = OrderedDict()
-
-    def get(self, key: tuple, make: Callable[[], Any]) -> Any:
-        """The value for `key`, made now (once, whichever thread asks first) if it is not kept."""
-        with self._lock:  # held while making: a second run of the key waits rather than making it again
-            if key not in self._values:
-                self._values[key] = make()
-                while len(self._values) > self._size:
-                    self._values.popitem(last=False)
-            self._values.move_to_end(key)
-            return self._values[key]
-
-
-_kept_examples, _kept_starts, _kept_first_scores = _Kept(STARTS_KEPT), _Kept(STARTS_KEPT), _Kept(STARTS_KEPT)
+# A class pressing Train with the page's defaults needs one example set and one start between them: generating and
+# building are Python work under the GIL (0.2 s and 0.1 s a run) that ten runs would otherwise do inside their budgets.
+_kept_examples, _kept_starts, _kept_first_scores = Kept(STARTS_KEPT), Kept(STARTS_KEPT), Kept(STARTS_KEPT)
 
 
 def _examples(config: Seq2seqConfig) -> tuple[RunExamples, _IdArrays]:

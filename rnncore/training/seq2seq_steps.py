@@ -17,8 +17,6 @@ optimise its graph again each time a run starts."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,13 +25,12 @@ import numpy as np
 
 from rnncore.seq2seq.config import Seq2seqConfig
 from rnncore.seq2seq.tasks import TASKS
+from rnncore.training.kept import Kept
 from rnncore.training.lab_steps import BETA_1, BETA_2, CLIP_NORM, EPSILON
 
 CACHE_SIZE = 16  # model shapes kept compiled per process (a few MB each); the least recently used goes first
 
-_LOCKS = threading.Lock()  # guards the two dicts below, never held while tracing
-_shape_locks: dict[tuple, threading.Lock] = {}
-_compiled: OrderedDict[tuple, CompiledSeq2seq] = OrderedDict()
+_compiled: Kept[CompiledSeq2seq] = Kept(CACHE_SIZE)
 
 
 @dataclass(frozen=True)
@@ -61,23 +58,7 @@ def compiled_seq2seq(config: Seq2seqConfig) -> CompiledSeq2seq:
     """The step for the config's model shape, traced now if this process has not traced it yet. Runs of a shape
     already traced never wait for another shape's trace; two runs of a new shape trace it once."""
     key = shape_key(config)
-    with _LOCKS:
-        found = _compiled.get(key)
-        if found is not None:
-            _compiled.move_to_end(key)
-            return found
-        lock = _shape_locks.setdefault(key, threading.Lock())
-    with lock:
-        with _LOCKS:
-            found = _compiled.get(key)
-        if found is None:
-            found = _compile(*key)
-            with _LOCKS:
-                _compiled[key] = found
-                while len(_compiled) > CACHE_SIZE:
-                    evicted, _ = _compiled.popitem(last=False)
-                    _shape_locks.pop(evicted, None)
-    return found
+    return _compiled.get(key, lambda: _compile(*key))
 
 
 def starting_weights(model: Any) -> list[np.ndarray]:
