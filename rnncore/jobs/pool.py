@@ -32,7 +32,7 @@ from typing import Any
 from rnncore import environment as env
 from rnncore.events import TrainEvent
 from rnncore.jobs.job import CANCELLED, DONE, FAILED, Job
-from rnncore.jobs.queues import LaneQueues
+from rnncore.jobs.queues import LaneQueues, check_lane_size
 from rnncore.jobs.turns import OwnerLimits
 
 WARM_UP = "rnncore.training.tf_setup:keras_module"  # what a worker imports before its first job
@@ -153,10 +153,8 @@ class JobPool(LaneQueues):
         Growing starts warm processes at once (taking back first any that were retiring: they are warm already);
         shrinking retires idle processes at once and busy ones after their running jobs end, so no job is lost
         and a retiring process takes no new one."""
-        if lane not in self._queues:
-            raise ValueError(f"no lane {lane!r}; this pool has {', '.join(self._queues)}")
-        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-            raise ValueError(f"lane {lane!r} needs at least one worker; got {size!r}")
+        self._check_lane(lane)
+        check_lane_size(lane, size)
         with self._lock:
             self.sizes[lane] = size
             workers = self._workers[lane]

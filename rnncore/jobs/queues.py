@@ -16,6 +16,12 @@ from rnncore.jobs.reuse import reusable_job
 from rnncore.jobs.turns import OwnerLimits, check_room, next_job, turn_order
 
 
+def check_lane_size(lane: str, size: object) -> None:
+    """ValueError unless `size` is a whole number of workers, at least one."""
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"lane {lane!r} needs at least one worker; got {size!r}")
+
+
 class LaneQueues:
     """Lanes of queued jobs: `lanes={"train": 1, "lab": 1}` means one worker per lane;
     `owner_limits={"train": OwnerLimits(running=1, waiting=1)}` caps each owner's jobs in a lane."""
@@ -23,8 +29,7 @@ class LaneQueues:
     def __init__(self, lanes: dict[str, int] | None = None, owner_limits: dict[str, OwnerLimits] | None = None):
         lanes = dict(lanes or {"train": 1})
         for name, size in lanes.items():
-            if not isinstance(size, int) or size < 1:
-                raise ValueError(f"lane {name!r} needs at least one worker; got {size!r}")
+            check_lane_size(name, size)
         unknown = set(owner_limits or {}) - set(lanes)
         if unknown:
             raise ValueError(f"owner_limits name lane {sorted(unknown)[0]!r}, which this pool does not have")
@@ -39,6 +44,11 @@ class LaneQueues:
         self._workers: dict[str, list[Any]] = {name: [] for name in lanes}  # the subclass's worker objects
         self._closed = False
         self.replaced = 0  # workers started to replace crashed, lost or killed ones
+
+    def _check_lane(self, lane: str) -> None:
+        """ValueError naming the lanes there are, for one this pool does not have."""
+        if lane not in self._queues:
+            raise ValueError(f"no lane {lane!r}; this pool has {', '.join(self._queues)}")
 
     def _close(self) -> list[Job]:
         """Refuse new jobs from now on and take every waiting job out of its queue (the caller cancels them, after
@@ -67,8 +77,7 @@ class LaneQueues:
         `time_limit`: seconds the job may run once started, then it is stopped like Stop does. With a
         `reuse_key` (rnncore/jobs/reuse.py), a queued, running or successfully finished job of the lane with the
         same key is returned instead, shared with `owner` (nothing new is queued, no limit applies)."""
-        if lane not in self._queues:
-            raise ValueError(f"no lane {lane!r}; this pool has {', '.join(self._queues)}")
+        self._check_lane(lane)
         with self._lock:
             if self._closed:
                 raise RuntimeError("the job pool is shut down")
@@ -89,8 +98,7 @@ class LaneQueues:
         """Change a lane's per-owner limits while the pool runs (the teacher's live classroom settings): the next
         submission and the next start use them. Jobs already waiting keep their place even over a lowered waiting
         limit; a raised running limit may start a waiting job now."""
-        if lane not in self._queues:
-            raise ValueError(f"no lane {lane!r}; this pool has {', '.join(self._queues)}")
+        self._check_lane(lane)
         with self._lock:
             self.owner_limits[lane] = limits
             self._dispatch(lane)
@@ -111,8 +119,7 @@ class LaneQueues:
     ) -> Job:
         """List an outcome that needed no work (a saved run given again) as a finished job of `owner`'s, so the
         pages show it like any other; `note` says where it came from."""
-        if lane not in self._queues:
-            raise ValueError(f"no lane {lane!r}; this pool has {', '.join(self._queues)}")
+        self._check_lane(lane)
         with self._lock:
             job = Job(next(self._ids), "", None, lane, owner, label or "reused run", config)
             job.note = note
