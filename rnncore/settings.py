@@ -124,11 +124,15 @@ def check_settings(instance: Any, skip: tuple[str, ...] = ()) -> None:
         else:
             continue
         value = getattr(instance, item.name)
-        low, high = meta["low"], meta["high"]
-        above = low is None or (value > low if meta["low_open"] else value >= low)
-        below = high is None or value <= high
-        if not (above and below) or (kind is float and math.isnan(value)):
+        if not within_limits(item, value):
             raise ValueError(f"{item.name} must be {limits_text(item)}; got {value!r}")
+
+
+def within_limits(item: Field, value: float) -> bool:
+    """Whether a number lies within the field's declared limits (NaN never does)."""
+    low, high, meta = item.metadata["low"], item.metadata["high"], item.metadata
+    above = low is None or (value > low if meta["low_open"] else value >= low)
+    return above and (high is None or value <= high) and not math.isnan(value)
 
 
 def flag_name(item: Field) -> str:

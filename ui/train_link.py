@@ -13,7 +13,7 @@ import streamlit as st
 
 from rnncore.config import CHARS_ONLY, RunConfig
 from rnncore.presets import BY_LABEL, BY_NAME, PRESETS
-from rnncore.settings import described, kind_of, limits_text, setting_field
+from rnncore.settings import described, kind_of, limits_text, setting_field, within_limits
 from ui.common import model_choices
 from ui.lesson_links import LinkField, choice, whole
 from ui.settings_widgets import bounds
@@ -63,12 +63,10 @@ def _language_model(name: str) -> str:
 def _real(name: str) -> Callable[[str], float]:
     """A parser for a real-number setting within its declared limits ("more than 0" kept open)."""
     item = setting_field(RunConfig, name)
-    low, high = bounds(RunConfig, name)
 
     def parse(text: str) -> float:
         value = float(text)
-        above = low is None or (value > low if item.metadata["low_open"] else value >= low)
-        if not (math.isfinite(value) and above and (high is None or value <= high)):
+        if not (math.isfinite(value) and within_limits(item, value)):
             raise ValueError(f"a number {limits_text(item)}")
         return value
 
