@@ -102,7 +102,10 @@ def pick_char_run(store: ModelStore, name: str | None) -> RunInfo | None:
 def describe_run(run: RunInfo) -> str:
     """Short model description for reports, e.g. 'imdb-bigru (bi-gru 64u, maxlen 500)'."""
     if run.kind == "bagofwords":
-        return f"{run.name} (bag of words, {run.info['config']['vocab_size']:,} words)"
+        pairs = " and word pairs" if run.info["config"].get("ngrams", 1) == 2 else ""
+        return f"{run.name} (bag of words{pairs}, {run.info['config']['vocab_size']:,} words)"
+    if run.kind == "blend":
+        return f"{run.name} (blend of {run.info['config']['first']} and {run.info['config']['second']})"
     config = run.config
     if config.task == "chars":
         return f"{run.name} ({config.layers}x{config.cell} {config.units}u)"

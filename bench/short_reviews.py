@@ -18,8 +18,8 @@ def _percent(value: float) -> str:
 def run(settings: Settings) -> Section:
     """One row per sentiment model (the named ones, else all in the store, best IMDB accuracy first); the
     model with the best short-sentence accuracy carries the target."""
-    from rnncore.bagofwords.model import load_bag_of_words
     from rnncore.inference.predict import Predictor
+    from rnncore.inference.scorers import load_scorer
     from rnncore.inference.short_reviews import load_short_reviews, score_short_reviews
 
     section = Section("short_reviews")
@@ -35,10 +35,10 @@ def run(settings: Settings) -> Section:
         settings.log(f"short_reviews: {info.name}")
         scores[info.name] = score_short_reviews(Predictor(settings.load(info)), sentences)
     best = max(scores, key=lambda name: scores[name].accuracy)
-    # the bag-of-words baseline (order ignored) is scored beside them, never as the best model
-    bags = [] if names else usable_runs(settings.store, "bagofwords")
+    # the bag-of-words models and the blends are scored beside them, never as the best model
+    bags = [] if names else [*usable_runs(settings.store, "bagofwords"), *usable_runs(settings.store, "blend")]
     for info in bags:
-        scores[info.name] = score_short_reviews(load_bag_of_words(info.path), sentences)
+        scores[info.name] = score_short_reviews(load_scorer(info), sentences)
     for info in [*runs, *bags]:
         score = scores[info.name]
         imdb = info.metrics.get("accuracy")
@@ -56,7 +56,7 @@ def run(settings: Settings) -> Section:
             ],
         }
         is_best = info.name == best
-        order = "bag of words, order ignored; " if info.kind == "bagofwords" else ""
+        order = {"bagofwords": "bag of words; ", "blend": "blend; "}.get(info.kind, "")
         section.rows.append(
             Row(
                 f"short-sentence accuracy — {info.name}",

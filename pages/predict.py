@@ -13,7 +13,7 @@ import streamlit as st
 from ui.common import guarded, model_choices, model_picker, no_model_message
 from ui.lesson_links import open_link
 from ui.navigation import use_app_navigation
-from ui.order_compare import bag_of_words_model
+from ui.order_compare import order_models
 from ui.predict_batch import MAX_BATCH_ROWS, parse_batch_csv, render_batch
 from ui.predict_link import predict_link
 from ui.predict_live import live_section
@@ -75,7 +75,7 @@ def main() -> None:
         f"{'Bidirectional ' if config.get('bidirectional') else ''}{str(config.get('cell', '')).upper()}, "
         f"{config.get('units', '?')} units, reads at most {config.get('maxlen', '?')} words."
     )
-    live_section(choice, choices, bag_of_words_model(), review_controls(EXAMPLES))
+    live_section(choice, choices, order_models(), review_controls(EXAMPLES))
     with st.expander("Many reviews at once (batch mode)"):
         guarded(lambda: render_batch(choice, batch_inputs()))  # a bad CSV is reported inside the expander
     guarded(lambda: class_wall(choice))

@@ -18,6 +18,7 @@ from typing import Any
 
 from rnncore import notebook_command
 from rnncore.bagofwords import command as bag_command
+from rnncore.blend import command as blend_command
 from rnncore.config import CHARS_ONLY, SENTIMENT_ONLY, RunConfig
 from rnncore.errors import RnncoreError
 from rnncore.events import TrainEvent
@@ -95,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_flags(lab, LabConfig, skip=("task",), defaults={"cells": ("lstm",)})
 
     seq2seq_command.add_parser(commands)
+    blend_command.add_parser(commands)
     notebook_command.add_parser(commands)
 
     commands.add_parser("models", help="list saved models")
@@ -299,6 +301,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     """Sentiment for texts given as arguments or lines of a file."""
     from rnncore.inference.predict import Predictor
+    from rnncore.inference.scorers import load_scorer
 
     texts = list(args.texts)
     if args.file:
@@ -311,8 +314,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
     empty = [number for number, text in enumerate(texts, start=1) if not text.strip()]
     if empty:
         raise RnncoreError(f"Review {empty[0]} is empty: type a review to get a prediction")
-    predictor = Predictor(_load_network(args.model))
-    predictions = predictor.predict_batch(texts)
+    run = _listed(args.model)
+    if run.kind == "sentiment":
+        scorer = Predictor(_load_network(args.model))  # exported first when it has no weights.npz yet
+    else:
+        scorer = load_scorer(run)  # a bag-of-words model or a blend
+    predictions = scorer.predict_batch(texts)
     _emit({"predictions": [{"text": text, **p.to_dict()} for text, p in zip(texts, predictions)]})
     return 0
 
@@ -457,6 +464,7 @@ COMMANDS = {
     "lab": cmd_lab,
     "seq2seq": lambda args: seq2seq_command.run(args, _stop_requests(0), _emit),
     "notebook": lambda args: notebook_command.run(args, _emit),
+    "blend": lambda args: blend_command.run(args, ProgressPrinter(), class_models_dir(), find_run, _emit),
     "models": cmd_models,
     "data": cmd_data,
 }

@@ -72,8 +72,11 @@ BEST: dict[str, Any] = dict(
 )
 
 # Transfer learning by doing it: an LSTM whose Embedding and LSTM start from the shipped word language model
-# (pretrained on IMDB's training + unlabelled text, `train lm`), fine-tuned on 5,000 reviews; the next recipe is the
-# same network from random numbers, so the experiment board shows what the pretraining gave.
+# (pretrained on IMDB's training + unlabelled text, `train lm`), fine-tuned for one epoch on 10,000 reviews within
+# the Quick preset's minute; the next recipe is the same network from random numbers, so the experiment board shows
+# what the pretraining gave. Chosen on validation (2-core CPU, 1 epoch): batch 128 trains as fast per review as 64
+# and takes a larger learning rate (3e-3: val 0.892; 64 at 2e-3: 0.866); one epoch of 10,000 reviews beat two of
+# 5,000 (0.887 in the same time, test 0.855); a slanted triangular schedule and a frozen Embedding did not help.
 LANGUAGE_MODEL_START: dict[str, Any] = dict(
     QUICK,
     cell="lstm",
@@ -81,9 +84,10 @@ LANGUAGE_MODEL_START: dict[str, Any] = dict(
     embed_dim=128,
     vocab_size=20_000,
     maxlen=200,
-    limit=5_000,
-    learning_rate=0.001,
-    epochs=2,
+    limit=10_000,
+    batch_size=128,
+    learning_rate=0.003,
+    epochs=1,
     patience=0,
     seed=1,
     language_model="imdb-lm",
@@ -130,7 +134,7 @@ PRESETS: tuple[Preset, ...] = (
     Preset("best-bigru64", "Best: BiGRU 64, max pooling (slow)", "the recipe of the shipped imdb-bigru model", BEST),
     Preset(
         "lm-lstm256",
-        "Start from the pretrained language model (LSTM 256, 5,000 reviews)",
+        "Start from the pretrained language model ≈ 1 min (LSTM 256, 10,000 reviews)",
         "transfer learning: Embedding and LSTM start from the shipped word language model imdb-lm",
         LANGUAGE_MODEL_START,
     ),

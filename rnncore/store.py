@@ -23,6 +23,8 @@ from typing import Any
 
 from rnncore.bagofwords.config import TASK as BAG_OF_WORDS
 from rnncore.bagofwords.config import BagOfWordsConfig
+from rnncore.blend.config import TASK as BLEND
+from rnncore.blend.config import BlendConfig
 from rnncore.config import RunConfig
 from rnncore.data.corpus import CharVocabulary
 from rnncore.data.text import Vocabulary
@@ -43,12 +45,13 @@ _UNSAFE = re.compile(r"[^a-z0-9_-]+")
 
 def settings_class(config: dict[str, Any]) -> type:
     """The dataclass that validates a run's saved config, by its task: Keras sentiment and char models use
-    RunConfig; the word language model and the bag-of-words baseline have their own settings."""
+    RunConfig; the word language model, the bag-of-words models and blends have their own settings."""
     if not isinstance(config, dict):
         raise TypeError(f"config must be an object, not {type(config).__name__}")
     if not isinstance(config.get("task", ""), str):
         raise TypeError(f"config's task must be a string, not {type(config['task']).__name__}")
-    return {BAG_OF_WORDS: BagOfWordsConfig, LANGUAGE_MODEL: LanguageModelConfig}.get(config.get("task"), RunConfig)
+    settings = {BAG_OF_WORDS: BagOfWordsConfig, LANGUAGE_MODEL: LanguageModelConfig, BLEND: BlendConfig}
+    return settings.get(config.get("task"), RunConfig)
 
 
 def safe_name(name: str) -> str:
@@ -68,7 +71,7 @@ class RunInfo:
 
     @property
     def kind(self) -> str:
-        """'sentiment', 'chars', 'wordlm' (language model) or 'bagofwords' ('' when broken)."""
+        """'sentiment', 'chars', 'wordlm' (language model), 'bagofwords' or 'blend' ('' when broken)."""
         return self.info.get("config", {}).get("task", "")
 
     @property
@@ -320,3 +323,18 @@ def run_candidates(reference: str) -> list[RunInfo]:
         except RnncoreError:
             continue
     return found
+
+
+def find_member(reference: str, beside: ModelStore) -> RunInfo:
+    """A run another run names (a blend's member): in `beside` (the naming run's own store) first, then by path or
+    in the class and shipped stores (run_candidates); RnncoreError when there is none or it is broken."""
+    try:
+        run = beside.get(reference)
+    except RnncoreError:
+        candidates = run_candidates(reference)
+        if not candidates:
+            raise RnncoreError(f"No model {reference!r} next to {beside.root} or in the stores") from None
+        run = candidates[0]
+    if run.error:
+        raise RnncoreError(f"Model {run.name!r} is broken: {run.error}")
+    return run

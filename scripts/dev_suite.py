@@ -10,9 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rnncore.bagofwords.model import load_bag_of_words  # noqa: E402
-from rnncore.inference.predict import Predictor  # noqa: E402
-from rnncore.inference.runs import load_network_run  # noqa: E402
+from rnncore.inference.scorers import load_scorer  # noqa: E402
 from rnncore.inference.short_reviews import load_short_reviews, score_short_reviews  # noqa: E402
 from rnncore.paths import REPO_ROOT  # noqa: E402
 from rnncore.store import ModelStore  # noqa: E402
@@ -21,9 +19,8 @@ DEV_SET = REPO_ROOT / "tests" / "data" / "short_reviews.tsv"
 
 
 def predictor_for(path: Path):
-    """A batch predictor for a sentiment or bag-of-words run folder."""
-    run = ModelStore(path.parent).get(path.name)
-    return load_bag_of_words(path) if run.kind == "bagofwords" else Predictor(load_network_run(run))
+    """A batch predictor for a sentiment, bag-of-words or blend run folder."""
+    return load_scorer(ModelStore(path.parent).get(path.name))
 
 
 def floor(value: float, points: float) -> float:

@@ -19,7 +19,15 @@ def describe(config: dict) -> str:
             f"vocab {config['vocab_size']:,}, sampled softmax {config['sampled']:,}"
         )
     if config["task"] == "bagofwords":
+        if config.get("ngrams", 1) == 2:
+            weighting = ", naive-Bayes scaled (NBSVM)" if config.get("naive_bayes") else ""
+            return (
+                f"bag of words and word pairs (neighbours' order only): logistic regression on the presence of "
+                f"{config['vocab_size']:,} words and up to {config['max_pairs']:,} pairs{weighting}"
+            )
         return f"bag of words (order ignored): logistic regression on word presence, vocab {config['vocab_size']:,}"
+    if config["task"] == "blend":
+        return f"blend: log-odds of `{config['first']}` and `{config['second']}` added, weights chosen on validation"
     cell = {"simplernn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}[config["cell"]]
     direction = "Bi" if config["bidirectional"] else ""
     text = f"{direction}{cell} {config['layers']}×{config['units']}, emb {config['embed_dim']}"
@@ -52,7 +60,7 @@ def cards(models_dir: Path = ROOT / "models") -> str:
         config, metrics = info["config"], info.get("metrics", {})
         if config["task"] == "wordlm":
             result = f"held-out perplexity **{info['history'][-1]['heldout_perplexity']:.1f}**"
-        elif config["task"] == "bagofwords":
+        elif config["task"] in ("bagofwords", "blend"):
             result = f"test accuracy **{metrics['accuracy']:.4f}** (n=25,000), loss {metrics['loss']:.3f}"
         elif config["task"] == "sentiment":
             result = f"test accuracy **{metrics['accuracy']:.4f}** (n={metrics['n']:,}), loss {metrics['loss']:.3f}"
@@ -64,7 +72,7 @@ def cards(models_dir: Path = ROOT / "models") -> str:
                 if stateful is not None
                 else f"held-out **{metrics['val_loss']:.3f} nats/char** ({metrics['val_bits_per_char']:.3f} bits)"
             )
-        epochs = str(len(info["history"])) if config["task"] != "bagofwords" else "—"
+        epochs = str(len(info["history"])) if config["task"] not in ("bagofwords", "blend") else "—"
         minutes = info["train_seconds"] / 60
         stage = info.get("init_from")  # continued from an earlier run: count both stages
         if stage:

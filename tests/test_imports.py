@@ -21,6 +21,8 @@ TENSORFLOW = ("tensorflow", "keras", "rnncore.training")
 SERVER_SIDE = ["app.py", "pages", "ui", "rnncore/inference", "rnncore/jobs", "rnncore/lab", "rnncore/data"]
 SERVER_SIDE.append("rnncore/classroom")  # the class database (SQLAlchemy, never TensorFlow)
 SERVER_SIDE_MODULES = ["rnncore/store.py", "rnncore/concepts", "rnncore/architecture.py", "rnncore/environment.py"]
+# Bag-of-words models and blends are read by Predict and fitted in NumPy (their trainer is rnncore/training's).
+SERVER_SIDE_MODULES += ["rnncore/bagofwords/model.py", "rnncore/bagofwords/config.py", "rnncore/blend"]
 # Downloading a dataset uses keras.utils.get_file, imported inside the one function that downloads; only
 # training (worker processes, the CLI) ever downloads.
 ALLOWED = {("rnncore/data/downloads.py", "keras")}

@@ -177,7 +177,7 @@ def test_the_train_page_offers_the_language_model_preset_only_with_a_language_mo
     monkeypatch.setenv("RNNCORE_SHIPPED_DIR", str(tiny_store.root))
     monkeypatch.setenv("RNNCORE_STORE_DIR", str(tmp_path / "class"))
     train_page = str(REPO_ROOT / "pages" / "train.py")
-    preset = "Start from the pretrained language model (LSTM 256, 5,000 reviews)"
+    preset = "Start from the pretrained language model ≈ 1 min (LSTM 256, 10,000 reviews)"
     at = AppTest.from_file(train_page, default_timeout=90).run()
     at.selectbox(key="tr_preset").set_value(preset).run()
     assert not at.exception and at.selectbox(key="tr_language_model").value == ""  # none on this server

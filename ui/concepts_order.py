@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.common import load_predictor, model_choices
-from ui.order_compare import bag_of_words_model, render_order_comparison
+from ui.order_compare import order_models, render_order_comparison
 
 MAX_SENTENCE_CHARS = 300
 
@@ -30,10 +30,11 @@ def order_section() -> None:
     if not sentence.strip() or not rnns:
         st.info("Type a sentence (a sentiment model must be available).", icon="✍️")
         return
-    if bag_of_words_model() is None:
+    found = order_models()
+    if found is None:
         st.info("No bag-of-words model is available (`python -m rnncore train bagofwords`).", icon="ℹ️")
         return
-    render_order_comparison(load_predictor(rnns[0]), rnns[0].label, sentence)
+    render_order_comparison(load_predictor(rnns[0]), rnns[0].label, sentence, found=found)
     st.caption(
         "Things to try: *not good* vs *good*; *I expected it to be awful, but it was wonderful*; "
         "*it used to be my favourite, now it bores me*. When both models get it wrong, the RNN *could* have "

@@ -9,7 +9,7 @@ from rnncore.inference.predict import MAX_REVIEW_CHARS, Prediction
 from rnncore.inference.short_reviews import example_lesson
 from ui.common import ModelChoice, guarded, load_predictor
 from ui.lesson_links import link_box, update_link
-from ui.order_compare import BagOfWordsChoice, render_order_comparison
+from ui.order_compare import OrderModels, render_order_comparison
 from ui.predict_compare import render_comparison
 from ui.predict_figures import attribution_html, gauge_html, heatmap_figure, tokens_html, trajectory_figure
 from ui.predict_link import predict_link
@@ -23,9 +23,7 @@ TAB_NAMES = ["Word by word", "Which words mattered", "What the model sees", "Hid
 
 
 @st.fragment
-def live_section(
-    choice: ModelChoice, choices: list[ModelChoice], bag: BagOfWordsChoice | None, long_mode: bool
-) -> None:
+def live_section(choice: ModelChoice, choices: list[ModelChoice], bag: OrderModels | None, long_mode: bool) -> None:
     """Review box and everything that follows it; a fragment, so typing reruns only this part (with the arguments
     of the page's last full run: the model lists are not re-read from disk per keystroke)."""
     text = review_input(long_mode)
@@ -39,7 +37,7 @@ def live_section(
     link_box(fields)
 
 
-def render_views(choice: ModelChoice, choices: list[ModelChoice], bag: BagOfWordsChoice | None, text: str) -> None:
+def render_views(choice: ModelChoice, choices: list[ModelChoice], bag: OrderModels | None, text: str) -> None:
     """Verdict, word-order comparison, detail tabs and (when switched on) the model comparison."""
     predictor = load_predictor(choice)
     prediction = render_verdict(predictor, text)
