@@ -22,7 +22,7 @@ LESSON = (
 )
 PAIRS_LESSON = (
     " The **word pairs** model also weighs each pair of neighbouring words: *not bad* is a pair of its own and "
-    "*bad not* another, but *not at all bad* holds no such pair. It scores IMDB's long reviews best of all; "
+    "*bad not* another, but *not at all bad* holds no such pair. It scores IMDB's long reviews better than the RNNs; "
     "short sentences need more of the order."
 )
 
