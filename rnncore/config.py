@@ -34,6 +34,7 @@ SENTIMENT_ONLY = (
     "counterfactuals",
     "language_model",
     "validation_fraction",
+    "adversarial",
 )
 CHARS_ONLY = ("corpus", "seq_len")
 
@@ -106,6 +107,15 @@ class RunConfig(SettingsDict):
     learning_rate: float = setting(1e-3, "the optimizer's learning rate", 0.0, 1.0, low_open=True, step=0.0005)
     optimizer: str = setting("adam", "optimizer", choices=OPTIMIZERS)
     clipnorm: float = setting(0.0, "clip each gradient's norm at this (0 = off)", 0.0, 1000.0, step=0.5)
+    # rnncore/training/adversarial.py; the embedding rows of the shipped models are about 1.5 long.
+    adversarial: float = setting(
+        0.0,
+        "adversarial training: also learn from each batch with its words' embeddings moved this far the way that "
+        "raises the loss (0 = off; a step costs twice as long)",
+        0.0,
+        10.0,
+        step=0.05,
+    )
     patience: int = setting(2, "early stopping: epochs without a better validation loss (0 = off)", 0, 1_000)
     seed: int = setting(0, "random seed", 0, 2**31 - 1)
 

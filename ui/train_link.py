@@ -18,7 +18,8 @@ from ui.common import model_choices
 from ui.lesson_links import LinkField, choice, whole
 from ui.settings_widgets import bounds
 
-NOT_ON_FORM = ("task", "sentence_crops", "counterfactuals", *CHARS_ONLY)  # CLI-only or not sentiment settings
+# CLI-only settings (slow data or training options) and settings of other tasks
+NOT_ON_FORM = ("task", "sentence_crops", "counterfactuals", "adversarial", *CHARS_ONLY)
 SETTINGS = [item.name for item in described(RunConfig) if item.name not in NOT_ON_FORM]
 PRESET_KEY = "tr_preset"
 BOOLEANS = {"true": True, "false": False}

@@ -60,6 +60,10 @@ def train(
     elif config.embedding_init == "cooccurrence":
         _start_from_word_vectors(model, config, data, on_event)
     model.compile(optimizer=_optimizer(config), **_loss_and_metrics(config))
+    if config.adversarial > 0:
+        from rnncore.training.adversarial import use_adversarial_training
+
+        use_adversarial_training(model, config.adversarial)
     if isinstance(data, CharData):
         windows = ShiftingWindows(data.x_train, data.y_train, config.batch_size, config.seed)
         inputs, examples = {"x": windows}, windows.count
