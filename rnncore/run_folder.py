@@ -1,5 +1,5 @@
 """Write a new run folder atomically (a hidden temporary folder renamed into place), for the kinds of run
-that are not Keras sentiment or char models: the word language model and the bag-of-words baseline."""
+that are not Keras sentiment or char models: the word language model, the bag-of-words models and blends."""
 
 from __future__ import annotations
 
@@ -14,6 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from rnncore.errors import RnncoreError
+
+
+def new_folder(out: str | None, default_store: Path, prefix: str) -> Path:
+    """The folder `--out` names, or a time-stamped one in `default_store`; RnncoreError when it exists already."""
+    folder = Path(out) if out else default_store / f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}"
+    if folder.exists():
+        raise RnncoreError(f"--out {folder} already exists: choose a new folder (runs are never overwritten)")
+    return folder
 
 
 def write_run_folder(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from rnncore.bagofwords.config import BagOfWordsConfig
 from rnncore.errors import RnncoreError
 from rnncore.events import TrainEvent
+from rnncore.run_folder import new_folder
 from rnncore.settings import add_flags, from_flags
 
 
@@ -33,9 +33,7 @@ def run(
         config = from_flags(BagOfWordsConfig, args)
     except ValueError as error:
         raise RnncoreError(str(error)) from error
-    out = Path(args.out) if args.out else default_store / f"bagofwords-{time.strftime('%Y%m%d-%H%M%S')}"
-    if out.exists():
-        raise RnncoreError(f"--out {out} already exists: choose a new folder (runs are never overwritten)")
+    out = new_folder(args.out, default_store, "bagofwords")
     from rnncore.training.bag_of_words import save_bag_of_words_run, train_bag_of_words
 
     result = train_bag_of_words(config, printer)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 from rnncore.blend.config import BlendConfig
 from rnncore.errors import RnncoreError
 from rnncore.events import TrainEvent
+from rnncore.run_folder import new_folder, write_run_folder
 from rnncore.settings import add_flags, from_flags
 
 
@@ -35,9 +35,7 @@ def run(
         config = from_flags(BlendConfig, args)
     except ValueError as error:
         raise RnncoreError(str(error)) from error
-    out = Path(args.out) if args.out else default_store / f"blend-{time.strftime('%Y%m%d-%H%M%S')}"
-    if out.exists():
-        raise RnncoreError(f"--out {out} already exists: choose a new folder (runs are never overwritten)")
+    out = new_folder(args.out, default_store, "blend")
     members = [find_run(config.first), find_run(config.second)]
     for member in members:
         if member.error:
@@ -46,7 +44,6 @@ def run(
             raise RnncoreError(f"{member.name!r} is a {member.kind} model: a blend's members score reviews")
     from rnncore.blend.fit import fit_blend
     from rnncore.blend.model import save_blend_weights
-    from rnncore.run_folder import write_run_folder
 
     result = fit_blend(config, members, printer)
     info = {

@@ -9,8 +9,6 @@ from rnncore.errors import RnncoreError
 from rnncore.inference.predict import Prediction
 from rnncore.store import RunInfo
 
-SCORED_KINDS = ("sentiment", "bagofwords", "blend")
-
 
 class Scorer(Protocol):
     """Anything that gives P(positive) for reviews."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 from rnncore.errors import RnncoreError
 from rnncore.events import StopCheck, TrainEvent
 from rnncore.lm.config import LanguageModelConfig
+from rnncore.run_folder import new_folder
 from rnncore.settings import add_flags, from_flags
 
 
@@ -40,9 +40,7 @@ def run(
         raise RnncoreError(str(error)) from error
     if args.max_minutes < 0:
         raise RnncoreError("--max-minutes must be 0 (no limit) or positive")
-    out = Path(args.out) if args.out else default_store / f"wordlm-{time.strftime('%Y%m%d-%H%M%S')}"
-    if out.exists():
-        raise RnncoreError(f"--out {out} already exists: choose a new folder (runs are never overwritten)")
+    out = new_folder(args.out, default_store, "wordlm")
     from rnncore.training.language_model import checkpoint_dir, pretrain
 
     result = pretrain(
