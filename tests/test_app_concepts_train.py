@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from rnncore.jobs.bounds import SETUP_SECONDS, estimate_seconds, training_examples
+
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 TINY = dict(units=4, embed_dim=4, vocab_size=60, maxlen=20, epochs=1, batch_size=8, limit=0, patience=0)
 
@@ -108,7 +110,8 @@ def test_tiny_training_job_runs_to_completion():
     assert not at.exception, at.exception
     job = _worker().get(at.session_state["tr_job_id"])
     assert job is not None and job.config.units == 4
-    assert 60 < job.time_limit < 120  # twice its few-second estimate, plus a minute for loading the data
+    estimate = estimate_seconds(job.config, training_examples(job.config))  # ~33 s: 22,500 reviews of 20 words
+    assert job.time_limit == pytest.approx(2 * estimate + SETUP_SECONDS)  # twice it, plus a minute to load the data
     _poll(at, job)
     assert job.status == "done", job.error
     assert not at.exception
@@ -189,7 +192,8 @@ def test_a_char_job_is_not_the_train_pages_job():
     "setting, cap, values, names",
     [
         ("RNNCORE_MAX_PARAMETERS", "1000", dict(vocab_size=1000), ["Vocabulary size", "Embedding dim"]),
-        ("RNNCORE_MAX_JOB_MINUTES", "1", dict(maxlen=200, epochs=20), ["Epochs (20; 2 would fit)", "Max length (200)"]),
+        # about 84 s an epoch estimated for 22,500 reviews of 50 words (rnncore/jobs/bounds.py): 2 fit in 3 minutes
+        ("RNNCORE_MAX_JOB_MINUTES", "3", dict(maxlen=50, epochs=20), ["Epochs (20; 2 would fit)", "Max length (50)"]),
     ],
 )
 def test_a_job_over_a_cap_is_refused_before_it_is_queued(monkeypatch, setting, cap, values, names):
