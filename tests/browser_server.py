@@ -4,6 +4,7 @@ that understand how Streamlit renders (reruns, exception boxes, the sidebar navi
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -93,7 +94,8 @@ def wait_idle(page, timeout_ms: int = 60_000) -> None:
 def go_to(page, base_url: str, path: str) -> None:
     """Switch page with the sidebar link (keeps the browser session, like a student clicking)."""
     page.locator(f'[data-testid="stSidebarNav"] a[href="{base_url}{path}"]').click()
-    page.wait_for_url(f"{base_url}{path}", timeout=30_000)
+    # a page may put its settings into the address (the Train form's lesson link): the path is what must match
+    page.wait_for_url(re.compile(re.escape(base_url + path) + r"(\?.*)?$"), timeout=30_000)
     wait_idle(page)
 
 
