@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from rnncore.bagofwords.config import reads_pairs
 from rnncore.store import ModelStore, RunInfo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -102,7 +103,7 @@ def pick_char_run(store: ModelStore, name: str | None) -> RunInfo | None:
 def describe_run(run: RunInfo) -> str:
     """Short model description for reports, e.g. 'imdb-bigru (bi-gru 64u, maxlen 500)'."""
     if run.kind == "bagofwords":
-        pairs = " and word pairs" if run.info["config"].get("ngrams", 1) == 2 else ""
+        pairs = " and word pairs" if reads_pairs(run.info["config"]) else ""
         return f"{run.name} (bag of words{pairs}, {run.info['config']['vocab_size']:,} words)"
     if run.kind == "blend":
         return f"{run.name} (blend of {run.info['config']['first']} and {run.info['config']['second']})"

@@ -464,7 +464,7 @@ COMMANDS = {
     "lab": cmd_lab,
     "seq2seq": lambda args: seq2seq_command.run(args, _stop_requests(0), _emit),
     "notebook": lambda args: notebook_command.run(args, _emit),
-    "blend": lambda args: blend_command.run(args, ProgressPrinter(), class_models_dir(), find_run, _emit),
+    "blend": lambda args: blend_command.run(args, ProgressPrinter(), class_models_dir(), _listed, _emit),
     "models": cmd_models,
     "data": cmd_data,
 }

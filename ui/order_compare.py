@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from rnncore.bagofwords.config import reads_pairs
 from rnncore.bagofwords.model import BagOfWords, load_bag_of_words
 from rnncore.data.text import tokenize
 from ui.common import ModelChoice, model_choices
@@ -49,7 +50,7 @@ def order_models() -> OrderModels | None:
     Looked up once per page run (it reads every run.json), not per keystroke."""
     found: dict[bool, BagOfWordsChoice] = {}
     for choice in model_choices("bagofwords"):
-        pairs = choice.run.info["config"].get("ngrams", 1) == 2
+        pairs = reads_pairs(choice.run.info["config"])
         if pairs not in found:
             found[pairs] = choice, _load(choice.key, str(choice.run.path))
     return OrderModels(found[False], found.get(True)) if False in found else None

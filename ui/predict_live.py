@@ -23,7 +23,7 @@ TAB_NAMES = ["Word by word", "Which words mattered", "What the model sees", "Hid
 
 
 @st.fragment
-def live_section(choice: ModelChoice, choices: list[ModelChoice], bag: OrderModels | None, long_mode: bool) -> None:
+def live_section(choice: ModelChoice, choices: list[ModelChoice], order: OrderModels | None, long_mode: bool) -> None:
     """Review box and everything that follows it; a fragment, so typing reruns only this part (with the arguments
     of the page's last full run: the model lists are not re-read from disk per keystroke)."""
     text = review_input(long_mode)
@@ -31,17 +31,17 @@ def live_section(choice: ModelChoice, choices: list[ModelChoice], bag: OrderMode
         st.info("Type a review above (or click an example) to see what the model thinks.", icon="✍️")
         return
     # Its own boundary: a keystroke reruns only this fragment, so the page's boundary is not around it then.
-    guarded(lambda: render_views(choice, choices, bag, text))
+    guarded(lambda: render_views(choice, choices, order, text))
     fields = predict_link(choices)
     update_link(fields)  # the address bar always links to this model and review
     link_box(fields)
 
 
-def render_views(choice: ModelChoice, choices: list[ModelChoice], bag: OrderModels | None, text: str) -> None:
+def render_views(choice: ModelChoice, choices: list[ModelChoice], order: OrderModels | None, text: str) -> None:
     """Verdict, word-order comparison, detail tabs and (when switched on) the model comparison."""
     predictor = load_predictor(choice)
     prediction = render_verdict(predictor, text)
-    render_order_comparison(predictor, choice.label, text, prediction.probability, bag)
+    render_order_comparison(predictor, choice.label, text, prediction.probability, order)
     render_details(predictor, choice.key, text)
     if st.toggle("Compare models on this review", key="compare_all"):
         render_comparison(text, choices)

@@ -38,3 +38,8 @@ class BagOfWordsConfig(SettingsDict):
 
     def __post_init__(self) -> None:
         check_settings(self)
+
+
+def reads_pairs(config: dict) -> bool:
+    """Whether a saved bag-of-words run's config (run.json) weighs pairs of neighbouring words too."""
+    return config.get("ngrams", 1) == 2

@@ -32,6 +32,15 @@ def pair_keys(ids: list[int] | tuple[int, ...] | np.ndarray, vocab_size: int) ->
     return np.unique(first[known] * vocab_size + second[known])
 
 
+def find_pairs(pairs: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the keys found in the sorted `pairs`, their rows there)."""
+    if not len(pairs):
+        return keys[:0], np.zeros(0, dtype=np.int64)
+    rows = np.minimum(np.searchsorted(pairs, keys), len(pairs) - 1)
+    found = pairs[rows] == keys
+    return keys[found], rows[found]
+
+
 @dataclass(frozen=True)
 class WordWeight:
     """One distinct word (or pair of words) of a text and how far it pushes the verdict (log-odds; + positive)."""
@@ -58,10 +67,7 @@ class BagOfWords:
 
     def _pair_rows(self, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(keys, rows in `pairs`) of the text's pairs that the model weighs."""
-        keys = pair_keys(ids, self.vocabulary.size)
-        rows = np.minimum(np.searchsorted(self.pairs, keys), max(len(self.pairs) - 1, 0))
-        found = self.pairs[rows] == keys if len(self.pairs) else np.zeros(len(keys), dtype=bool)
-        return keys[found], rows[found]
+        return find_pairs(self.pairs, pair_keys(ids, self.vocabulary.size))
 
     def logit(self, text: str) -> float:
         """Log-odds of a positive review."""

@@ -27,7 +27,7 @@ def run(
     args: argparse.Namespace,
     printer: Callable[[TrainEvent], None],
     default_store: Path,
-    find_run: Callable[[str], Any],
+    find_run: Callable[[str], Any],  # a usable run by name or folder; RnncoreError for a missing or broken one
     emit: Callable[[dict[str, Any]], None],
 ) -> int:
     """Fit, save and emit the metrics as JSON."""
@@ -38,8 +38,6 @@ def run(
     out = new_folder(args.out, default_store, "blend")
     members = [find_run(config.first), find_run(config.second)]
     for member in members:
-        if member.error:
-            raise RnncoreError(f"Model {member.name!r} is broken: {member.error}")
         if member.kind not in ("sentiment", "bagofwords"):
             raise RnncoreError(f"{member.name!r} is a {member.kind} model: a blend's members score reviews")
     from rnncore.blend.fit import fit_blend

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rnncore.bagofwords.config import MIN_PAIR_REVIEWS, BagOfWordsConfig
-from rnncore.bagofwords.model import BagOfWords, distinct_word_ids, pair_keys
+from rnncore.bagofwords.model import BagOfWords, distinct_word_ids, find_pairs, pair_keys
 from rnncore.data.datasets import short_examples
 from rnncore.data.imdb import full_vectorized, load_imdb, split_by_movie, stratified_indices
 from rnncore.data.text import Vocabulary
@@ -24,9 +24,8 @@ def feature_ids(ids, pairs: np.ndarray, vocab_size: int) -> np.ndarray:
     words = distinct_word_ids(ids)
     if not len(pairs):
         return words
-    keys = pair_keys(ids, vocab_size)
-    rows = np.minimum(np.searchsorted(pairs, keys), len(pairs) - 1)
-    return np.concatenate([words, vocab_size + rows[pairs[rows] == keys]])
+    _, rows = find_pairs(pairs, pair_keys(ids, vocab_size))
+    return np.concatenate([words, vocab_size + rows])
 
 
 def kept_pairs(id_lists, vocab_size: int, most: int) -> np.ndarray:
