@@ -32,6 +32,7 @@ SENTIMENT_ONLY = (
     "limit",
     "sentence_crops",
     "counterfactuals",
+    "verb_negations",
     "language_model",
     "validation_fraction",
     "adversarial",
@@ -89,6 +90,11 @@ class RunConfig(SettingsDict):
         0.0,
         2.0,
     )
+    verb_negations: bool = setting(
+        False,
+        "counterfactuals also negate sentiment verbs ('I loved it' → 'I didn't love it', 'would recommend' → "
+        "'wouldn't recommend') and use 'far from'; off, only linking verbs ('was not awful')",
+    )
     language_model: str = setting(
         "",
         "start the Embedding and LSTM from this pretrained word language model (train lm): path or run name; "
@@ -132,6 +138,8 @@ class RunConfig(SettingsDict):
             self.task != "sentiment" or self.cell != "lstm" or self.layers != 1 or self.bidirectional
         ):
             raise ValueError("language_model starts one forward LSTM layer: use cell lstm, 1 layer, not bidirectional")
+        if self.verb_negations and not self.counterfactuals:
+            raise ValueError("verb_negations changes the counterfactual sentences: set counterfactuals above 0 too")
         if not self.corpus.strip():
             raise ValueError("corpus must be 'shakespeare', 'imdb' or a file path")
 

@@ -3,22 +3,43 @@ that a sentiment run adds them to its training rows only."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 
 from rnncore.config import RunConfig
-from rnncore.data.counterfactuals import SentimentLexicon, counterfactual_sentences, learn_lexicon, negation_edit
+from rnncore.data.counterfactuals import (
+    LINKING_NEGATORS,
+    WIDER_LINKING_NEGATORS,
+    SentimentLexicon,
+    counterfactual_sentences,
+    has_negator,
+    learn_lexicon,
+    negation_edit,
+)
 from rnncore.data.datasets import prepare_sentiment
 from rnncore.data.text import tokenize
+from rnncore.data.verb_negation import WordForms
 
 LEXICON = SentimentLexicon({"awful": -2.0, "great": 1.5, "boring": -1.2, "fine": 0.8})
 
 
-class AlwaysFirst:
-    """A stand-in random generator: always the first negator ("not")."""
+class Always:
+    """A stand-in random generator that always draws `value`."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
 
     def integers(self, high: int) -> int:
-        return 0
+        return self.value
+
+
+class AlwaysFirst(Always):
+    """Always the first negator ("not")."""
+
+    def __init__(self) -> None:
+        super().__init__(0)
 
 
 @pytest.mark.parametrize(
@@ -32,8 +53,19 @@ class AlwaysFirst:
     ],
 )
 def test_a_negator_is_put_in_or_taken_out_and_the_label_flips(sentence, edited, label):
-    tokens, new_label = negation_edit(tokenize(sentence), LEXICON, AlwaysFirst())
-    assert (" ".join(tokens), new_label) == (edited, label)
+    edit = negation_edit(tokenize(sentence), LEXICON, AlwaysFirst())
+    assert (" ".join(edit.tokens), edit.label, edit.kind) == (edited, label, "linking")
+
+
+def test_the_wider_set_takes_far_from_out_and_puts_never_in():
+    forms = WordForms(Counter())  # no verb forms known: only the linking-verb edits apply
+    edit = negation_edit(tokenize("the plot was far from awful"), LEXICON, AlwaysFirst(), forms)
+    assert (" ".join(edit.tokens), edit.label) == ("the plot was awful", 0)
+    never = WIDER_LINKING_NEGATORS.index("never")
+    edit = negation_edit(tokenize("the plot was awful"), LEXICON, Always(never), forms)
+    assert " ".join(edit.tokens) == "the plot was never awful"
+    old = negation_edit(tokenize("the plot was awful"), LEXICON, Always(LINKING_NEGATORS.index("never or n't")))
+    assert " ".join(old.tokens) == "the plot wasn't awful"  # the first recipe's edit, kept as it was
 
 
 @pytest.mark.parametrize(
@@ -65,7 +97,7 @@ def test_pairs_keep_the_original_beside_the_edit_and_contrasts_follow_the_second
     assert sum(" but " in text for text in out) <= 10  # contrasts are at most a quarter
     pairs = dict(zip(out, out_labels))
     assert pairs["the story was great"] == 1 and pairs["the story was awful"] == 0
-    with_negator = [label for text, label in zip(out, out_labels) if " not " in f" {text} " or "n't" in text]
+    with_negator = [label for text, label in zip(out, out_labels) if has_negator(text.split())]
     assert with_negator.count(1) == with_negator.count(0)  # "not" must not become a sentiment word itself
     assert any(text.startswith("the story was not ") or " never " in text for text in out)
     for text, label in zip(out, out_labels):
@@ -78,7 +110,7 @@ def test_pairs_keep_the_original_beside_the_edit_and_contrasts_follow_the_second
 def test_a_sentiment_run_adds_them_to_the_training_rows_only(monkeypatch):
     seen = {}
 
-    def fake(texts, labels, count, seed):  # the fixture reviews are too few for a lexicon
+    def fake(texts, labels, count, seed, verbs):  # the fixture reviews are too few for a lexicon
         seen.update(reviews=len(texts), count=count)
         return ["the plot was not awful"] * count, np.ones(count, dtype=np.float32)
 
@@ -91,5 +123,23 @@ def test_a_sentiment_run_adds_them_to_the_training_rows_only(monkeypatch):
     assert np.array_equal(augmented.x_val, plain.x_val) and np.array_equal(augmented.x_test, plain.x_test)
     with pytest.raises(ValueError, match="counterfactuals must be from 0"):
         RunConfig(counterfactuals=3.0)
+    with pytest.raises(ValueError, match="verb_negations changes the counterfactual sentences"):
+        RunConfig(verb_negations=True)
     with pytest.raises(ValueError, match="language_model starts one forward LSTM layer"):
         RunConfig(cell="gru", language_model="imdb-lm")
+
+
+def test_with_verbs_the_sentiment_verbs_are_negated_too_and_negators_stay_balanced():
+    texts = [
+        f"The story was {word}. I {verb} it. You love or hate it."
+        for word, verb in (("great", "loved"), ("awful", "hated"))
+    ] * 60
+    labels = np.array([1, 0] * 60)
+    plain, _ = counterfactual_sentences(texts, labels, 64, seed=2)
+    out, out_labels = counterfactual_sentences(texts, labels, 64, seed=2, verbs=True)
+    pairs = dict(zip(out, out_labels))
+    assert not any("love" in text for text in plain if "loved" not in text)
+    assert {pairs.get("i didn't love it"), pairs.get("i never loved it")} - {None} == {0.0}
+    assert {pairs.get("i didn't hate it"), pairs.get("i never hated it")} - {None} == {1.0}
+    with_negator = [label for text, label in zip(out, out_labels) if has_negator(text.split())]
+    assert with_negator.count(1) == with_negator.count(0)

@@ -13,11 +13,13 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from rnncore.data.sentence_crops import split_sentences
 from rnncore.data.text import tokenize
+from rnncore.data.verb_negation import WordForms, insert_verb_negation, remove_verb_negation
 
 # Words after which a negator can stand ("was" → "was not"): verbs that link a subject to a judgement.
 LINKING = frozenset(
@@ -26,8 +28,13 @@ LINKING = frozenset(
 )
 ARTICLES = frozenset({"a", "an"})
 INTENSIFIERS = frozenset("very so really too quite pretty extremely particularly terribly that all".split())
-# "never" becomes "n't" after is/was/are/were ("wasn't"); "at all" goes after the word when it ends the sentence
-INSERTED_NEGATORS = ("not", "not", "never", "not at all")
+# The negators put in after a linking verb, drawn evenly: "n't" contracts is/was/are/were ("wasn't", else "not");
+# "never or n't" is the first recipe's "never", contracted where it can be; "at all" goes after the word when it
+# ends the sentence. The wider set (with verb negations) adds "far from" and a plain "never" ("was never funny").
+# Deliberately never taught: "hardly", "nothing", "nobody", "none", "no": the suite's sentences with only those
+# negators measure whether what was learnt from the others carries over (docs/order_matters.md).
+LINKING_NEGATORS = ("not", "not", "never or n't", "not at all")
+WIDER_LINKING_NEGATORS = ("not", "not", "n't", "never", "not at all", "far from")
 # Negators a sentence may already have right before the linking verb's word ("was not", "isn't"):
 CONTRACTED = {"isn't": "is", "wasn't": "was", "aren't": "are", "weren't": "were", "doesn't": "does"}
 CONTRACTIONS = {verb: contracted for contracted, verb in CONTRACTED.items() if verb != "does"}
@@ -70,58 +77,102 @@ def learn_lexicon(
     return SentimentLexicon(scores)
 
 
+class Edit(NamedTuple):
+    """A negation edit: the edited tokens, its label (1 positive / 0 negative) and which kind of edit it was."""
+
+    tokens: list[str]
+    label: int
+    kind: str  # "linking" ("was not awful") or "verb" ("didn't love")
+
+
+def has_negator(tokens: Sequence[str], far_from: bool = True) -> bool:
+    """Whether the sentence negates anything already ("not", "wasn't", "never", and "far from" unless told not)."""
+    return any(
+        token in NEGATORS
+        or token.endswith("n't")
+        or (far_from and token == "from" and index and tokens[index - 1] == "far")
+        for index, token in enumerate(tokens)
+    )
+
+
 def negation_edit(
-    tokens: list[str], lexicon: SentimentLexicon, rng: np.random.Generator
-) -> tuple[list[str], int] | None:
-    """(edited tokens, label of the edit: 1 positive / 0 negative) or None when the sentence does not fit:
-    it must hold exactly one sentiment word (strong, and no other word leaning even weakly), right after a
-    linking verb (maybe with an intensifier between), with a negator there already (which is removed) or none
-    anywhere (one is inserted)."""
+    tokens: list[str], lexicon: SentimentLexicon, rng: np.random.Generator, forms: WordForms | None = None
+) -> Edit | None:
+    """The sentence with its one sentiment word negated (or un-negated) and the label flipped, or None when the
+    sentence does not fit: it must hold exactly one sentiment word (strong, and no other word leaning even
+    weakly), either right after a linking verb (maybe with an intensifier or article between: "was not a great
+    film") or, given the training text's word forms, a verb after its subject or a modal ("didn't love")."""
     found = [(i, lexicon.polarity(word)) for i, word in enumerate(tokens) if lexicon.polarity(word, WEAK)]
     if len(found) != 1 or not lexicon.polarity(tokens[found[0][0]]):
         return None
     position, polarity = found[0]
+    if forms is None:
+        return linking_edit(tokens, position, polarity, rng, wider=False)
+    return verb_edit(tokens, position, polarity, forms, rng) or linking_edit(
+        tokens, position, polarity, rng, wider=True
+    )
+
+
+def verb_edit(
+    tokens: list[str], position: int, polarity: int, forms: WordForms, rng: np.random.Generator
+) -> Edit | None:
+    """The sentiment-verb kind of `negation_edit` (rnncore.data.verb_negation): "loved" → "didn't love"."""
+    if not has_negator(tokens):
+        edited = insert_verb_negation(tokens, position, forms, rng)
+        return Edit(edited, int(polarity < 0), "verb") if edited else None
+    edited = remove_verb_negation(tokens, position, forms)
+    return Edit(edited, int(polarity > 0), "verb") if edited and not has_negator(edited) else None
+
+
+def linking_edit(tokens: list[str], position: int, polarity: int, rng: np.random.Generator, wider: bool) -> Edit | None:
+    """The linking-verb kind of `negation_edit`: a negator put in after "was" (or one taken out); `wider` draws
+    from WIDER_LINKING_NEGATORS and knows "far from", else the first recipe's LINKING_NEGATORS, exactly as it was."""
     slot = position - 1 if position and tokens[position - 1] in INTENSIFIERS else position
     if slot and tokens[slot - 1] in ARTICLES:  # "was a great film" → "was not a great film"
         slot -= 1
     if slot < 1:
         return None
     before = tokens[slot - 1]
-    negated_already = before in NEGATORS
-    if negated_already:
-        link = tokens[slot - 2] if slot >= 2 else ""
-        if before in CONTRACTED:
-            return tokens[: slot - 1] + [CONTRACTED[before]] + tokens[slot - 1 + 1 :], int(polarity > 0)
-        if link not in LINKING:
+    if before in CONTRACTED:
+        return Edit(tokens[: slot - 1] + [CONTRACTED[before]] + tokens[slot:], int(polarity > 0), "linking")
+    if before in NEGATORS or (wider and before == "from" and slot >= 2 and tokens[slot - 2] == "far"):
+        width = 2 if before == "from" else 1
+        if slot < width + 1 or tokens[slot - width - 1] not in LINKING:
             return None
-        return tokens[: slot - 1] + tokens[slot:], int(polarity > 0)
-    if before not in LINKING or any(token in NEGATORS or token.endswith("n't") for token in tokens):
+        edited = tokens[: slot - width] + tokens[slot:]
+        return None if wider and has_negator(edited) else Edit(edited, int(polarity > 0), "linking")
+    if before not in LINKING or has_negator(tokens, far_from=wider):
         return None
-    negator = INSERTED_NEGATORS[int(rng.integers(len(INSERTED_NEGATORS)))]
-    if negator == "never" and before in CONTRACTIONS:  # "was" → "wasn't", as people write it
-        return tokens[: slot - 1] + [CONTRACTIONS[before]] + tokens[slot:], int(polarity < 0)
+    negators = WIDER_LINKING_NEGATORS if wider else LINKING_NEGATORS
+    negator = negators[int(rng.integers(len(negators)))]
+    if negator in ("n't", "never or n't") and before in CONTRACTIONS:  # "was" → "wasn't", as people write it
+        return Edit(tokens[: slot - 1] + [CONTRACTIONS[before]] + tokens[slot:], int(polarity < 0), "linking")
+    negator = {"n't": "not", "never or n't": "never"}.get(negator, negator)
     if negator == "not at all" and position == len(tokens) - 1:  # "at all" reads naturally only at the end
         edited = tokens[:slot] + ["not"] + tokens[slot : position + 1] + ["at", "all"] + tokens[position + 1 :]
     else:
-        edited = tokens[:slot] + [negator.split()[0]] + tokens[slot:]
-    return edited, int(polarity < 0)
+        words = ["not"] if negator == "not at all" else negator.split()
+        edited = tokens[:slot] + words + tokens[slot:]
+    return Edit(edited, int(polarity < 0), "linking")
 
 
 def counterfactual_sentences(
-    texts: Sequence[str], labels: np.ndarray, count: int, seed: int = 0
+    texts: Sequence[str], labels: np.ndarray, count: int, seed: int = 0, verbs: bool = False
 ) -> tuple[list[str], np.ndarray]:
     """About `count` short training examples: negation pairs (original and edit) for up to 3/4 of them, "A but B"
     contrasts for the rest. Only sentences whose own verdict (from the lexicon) matches their review's label are
     used, so every label is what the edit made it. The pairs are balanced so that a negator is as often in a
-    positive example as in a negative one (otherwise "not" itself becomes a sentiment word); where a kind of
-    edit has fewer sentences than wanted, its pairs repeat. Reproducible for a seed."""
+    positive example as in a negative one (otherwise "not" itself becomes a sentiment word), and each kind of edit
+    (linking verb; with `verbs`, sentiment verbs too) gets as many; where a kind has fewer sentences than wanted,
+    its pairs repeat. Reproducible for a seed."""
     if count < 0:
         raise ValueError(f"count must be at least 0; got {count}")
     token_lists = [tokenize(text) for text in texts]
     lexicon = learn_lexicon(token_lists, labels)
+    forms = WordForms(Counter(token for tokens in token_lists for token in tokens)) if verbs else None
     rng = np.random.default_rng(seed)
-    # (inserted or removed, label of the edit) → [(original, edit)]
-    buckets: dict[tuple[bool, int], list[tuple[list[str], list[str]]]] = {}
+    # (kind, inserted or removed, label of the edit) → [(original, edit)]
+    buckets: dict[tuple[str, bool, int], list[tuple[list[str], list[str]]]] = {}
     pools: dict[int, list[list[str]]] = {0: [], 1: []}  # plain one-judgement sentences by label, for "but"
     for row in rng.permutation(len(texts)):
         label, used = int(labels[row] >= 0.5), 0
@@ -129,11 +180,11 @@ def counterfactual_sentences(
             tokens = tokenize(sentence)
             if not 3 <= len(tokens) <= MAX_WORDS:
                 continue
-            edit = negation_edit(tokens, lexicon, rng)
-            if edit is None or edit[1] == label:  # the sentence's own verdict must be its review's
+            edit = negation_edit(tokens, lexicon, rng, forms)
+            if edit is None or edit.label == label:  # the sentence's own verdict must be its review's
                 continue
-            inserted = any(word in NEGATORS or word.endswith("n't") for word in edit[0])
-            buckets.setdefault((inserted, edit[1]), []).append((tokens, edit[0]))
+            inserted = has_negator(edit.tokens, far_from=verbs)
+            buckets.setdefault((edit.kind, inserted, edit.label), []).append((tokens, edit.tokens))
             if len(tokens) <= MAX_CONTRAST_PART and "but" not in tokens:
                 pools[label].append(tokens)
             used += 1
@@ -141,11 +192,12 @@ def counterfactual_sentences(
                 break
     out_texts: list[str] = []
     out_labels: list[int] = []
-    per_bucket = count * 3 // 32  # pairs per bucket: four buckets of two examples each make 3/4 of them
-    for inserted in (True, False):
-        sides = [buckets.get((inserted, label), []) for label in (0, 1)]
-        if not all(sides):
-            continue
+    # kinds in name order, negators put in before taken out (the first recipe's order, so its data stay the same)
+    groups = sorted({(kind, inserted) for kind, inserted, _ in buckets}, key=lambda group: (group[0], not group[1]))
+    groups = [group for group in groups if all((*group, label) in buckets for label in (0, 1))]
+    per_bucket = count * 3 // 8 // (2 * len(groups)) if groups else 0  # pairs per label: 3/4 of `count` in all
+    for group in groups:
+        sides = [buckets[(*group, label)] for label in (0, 1)]
         for index in range(per_bucket):  # a small bucket repeats its pairs, so both labels get as many
             for label, side in enumerate(sides):
                 original, edited = side[index % len(side)]

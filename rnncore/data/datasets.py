@@ -65,6 +65,7 @@ def prepare_sentiment(config: RunConfig, on_progress: ProgressFn | None = None) 
         config.sentence_crops,
         config.counterfactuals,
         config.seed,
+        config.verb_negations,
     )  # from the training rows only: validation and test stay whole reviews
     if texts:
         extra = pad_sequences(
@@ -85,7 +86,7 @@ def prepare_sentiment(config: RunConfig, on_progress: ProgressFn | None = None) 
 
 
 def short_examples(
-    texts: list[str], labels: np.ndarray, crops: float, counterfactuals: float, seed: int
+    texts: list[str], labels: np.ndarray, crops: float, counterfactuals: float, seed: int, verbs: bool = False
 ) -> tuple[list[str], np.ndarray]:
     """Short training examples added to the training reviews, as fractions of their number: sentence crops
     (short input in distribution) and counterfactual negations and contrasts (what "not" and "but" do)."""
@@ -95,7 +96,9 @@ def short_examples(
         out += crop_texts
         out_labels.append(crop_labels.astype(np.float32))
     if counterfactuals:
-        edit_texts, edit_labels = counterfactual_sentences(texts, labels, round(counterfactuals * len(texts)), seed)
+        edit_texts, edit_labels = counterfactual_sentences(
+            texts, labels, round(counterfactuals * len(texts)), seed, verbs
+        )
         out += edit_texts
         out_labels.append(edit_labels)
     return out, np.concatenate(out_labels)
