@@ -2,7 +2,8 @@
 2020, without people and without any outside lexicon): the split's sentiment words are found by log-odds between
 positive and negative training reviews; a training sentence whose one strong word agrees with its review's
 label gets a negator put in front of that word (or taken away, where it had one) and the opposite label. The
-original sentence is kept beside its edit, so the pair differs only in the negation. A second kind joins a
+original sentence is kept beside its edit, so the pair differs only in the negation. The word stands after a
+linking verb ("was not awful") or, with `verbs`, is itself a verb (rnncore.data.verb_negation). Another kind joins a
 sentence of one label and one of the other with "but", labelled as the second: what follows "but" decides.
 
 Everything works on tokens (rnncore.data.text), as the models read them."""
@@ -40,6 +41,7 @@ CONTRACTED = {"isn't": "is", "wasn't": "was", "aren't": "are", "weren't": "were"
 CONTRACTIONS = {verb: contracted for contracted, verb in CONTRACTED.items() if verb != "does"}
 NEGATORS = frozenset({"not", "never", "no", "hardly", "nothing", "nobody", "none", "nor", *CONTRACTED})
 MAX_WORDS = 25
+MIN_PAIRS = 10
 PER_REVIEW = 2  # sentences used from one review, so the examples stay varied
 MAX_CONTRAST_PART = 14  # words in each half of an "A but B" example
 STRONG, WEAK = 1.0, 0.7  # log-odds: the edited word must be strong, and no other word even weak
@@ -194,7 +196,9 @@ def counterfactual_sentences(
     out_labels: list[int] = []
     # kinds in name order, negators put in before taken out (the first recipe's order, so its data stay the same)
     groups = sorted({(kind, inserted) for kind, inserted, _ in buckets}, key=lambda group: (group[0], not group[1]))
-    groups = [group for group in groups if all((*group, label) in buckets for label in (0, 1))]
+    # a kind needs both labels; with verbs, also MIN_PAIRS of each (one sentence repeated 700 times teaches only it)
+    least = MIN_PAIRS if verbs else 1
+    groups = [group for group in groups if all(len(buckets.get((*group, label), [])) >= least for label in (0, 1))]
     per_bucket = count * 3 // 8 // (2 * len(groups)) if groups else 0  # pairs per label: 3/4 of `count` in all
     for group in groups:
         sides = [buckets[(*group, label)] for label in (0, 1)]
