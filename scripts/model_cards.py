@@ -44,7 +44,8 @@ def describe(config: dict) -> str:
         start = config.get("language_model")
         text += f"; fine-tuned from the word language model `{Path(start).name}`" if start else "; no language model"
     if config.get("counterfactuals"):
-        text += f"; counterfactual negations and contrasts {config['counterfactuals']}× the reviews"
+        verbs = " (verbs negated too)" if config.get("verb_negations") else ""
+        text += f"; counterfactual negations{verbs} and contrasts {config['counterfactuals']}× the reviews"
     return text
 
 
