@@ -33,6 +33,7 @@ SENTIMENT_ONLY = (
     "sentence_crops",
     "counterfactuals",
     "verb_negations",
+    "clause_negations",
     "language_model",
     "validation_fraction",
     "adversarial",
@@ -95,6 +96,11 @@ class RunConfig(SettingsDict):
         "counterfactuals also negate sentiment verbs ('I loved it' → 'I didn't love it', 'would recommend' → "
         "'wouldn't recommend') and use 'far from'; off, only linking verbs ('was not awful')",
     )
+    clause_negations: bool = setting(
+        False,
+        "counterfactuals also negate a whole clause, far from its word ('i don't think the acting was awful', "
+        "'i expected the acting to be awful but it wasn't')",
+    )
     language_model: str = setting(
         "",
         "start the Embedding and LSTM from this pretrained word language model (train lm): path or run name; "
@@ -140,6 +146,8 @@ class RunConfig(SettingsDict):
             raise ValueError("language_model starts one forward LSTM layer: use cell lstm, 1 layer, not bidirectional")
         if self.verb_negations and not self.counterfactuals:
             raise ValueError("verb_negations changes the counterfactual sentences: set counterfactuals above 0 too")
+        if self.clause_negations and not self.counterfactuals:
+            raise ValueError("clause_negations changes the counterfactual sentences: set counterfactuals above 0 too")
         if not self.corpus.strip():
             raise ValueError("corpus must be 'shakespeare', 'imdb' or a file path")
 

@@ -44,7 +44,10 @@ def describe(config: dict) -> str:
         start = config.get("language_model")
         text += f"; fine-tuned from the word language model `{Path(start).name}`" if start else "; no language model"
     if config.get("counterfactuals"):
-        verbs = " (verbs negated too)" if config.get("verb_negations") else ""
+        negated = [
+            name for name, key in (("verbs", "verb_negations"), ("clauses", "clause_negations")) if config.get(key)
+        ]
+        verbs = f" ({' and '.join(negated)} negated too)" if negated else ""
         text += f"; counterfactual negations{verbs} and contrasts {config['counterfactuals']}× the reviews"
     return text
 

@@ -110,7 +110,7 @@ def test_pairs_keep_the_original_beside_the_edit_and_contrasts_follow_the_second
 def test_a_sentiment_run_adds_them_to_the_training_rows_only(monkeypatch):
     seen = {}
 
-    def fake(texts, labels, count, seed, verbs):  # the fixture reviews are too few for a lexicon
+    def fake(texts, labels, count, seed, verbs, clauses):  # the fixture reviews are too few for a lexicon
         seen.update(reviews=len(texts), count=count)
         return ["the plot was not awful"] * count, np.ones(count, dtype=np.float32)
 
@@ -125,6 +125,8 @@ def test_a_sentiment_run_adds_them_to_the_training_rows_only(monkeypatch):
         RunConfig(counterfactuals=3.0)
     with pytest.raises(ValueError, match="verb_negations changes the counterfactual sentences"):
         RunConfig(verb_negations=True)
+    with pytest.raises(ValueError, match="clause_negations changes the counterfactual sentences"):
+        RunConfig(clause_negations=True)
     with pytest.raises(ValueError, match="language_model starts one forward LSTM layer"):
         RunConfig(cell="gru", language_model="imdb-lm")
 
@@ -141,5 +143,20 @@ def test_with_verbs_the_sentiment_verbs_are_negated_too_and_negators_stay_balanc
     assert not any("love" in text for text in plain if "loved" not in text)
     assert {pairs.get("i didn't love it"), pairs.get("i never loved it")} - {None} == {0.0}
     assert {pairs.get("i didn't hate it"), pairs.get("i never hated it")} - {None} == {1.0}
+    with_negator = [label for text, label in zip(out, out_labels) if has_negator(text.split())]
+    assert with_negator.count(1) == with_negator.count(0)
+
+
+def test_with_clauses_whole_clauses_are_negated_too_and_negators_stay_balanced():
+    texts = [f"The story was {word}. The cast were {word}." for word in ("great", "awful")] * 60
+    labels = np.array([1, 0] * 60)
+    plain, _ = counterfactual_sentences(texts, labels, 64, seed=2, verbs=True)
+    out, out_labels = counterfactual_sentences(texts, labels, 64, seed=2, verbs=True, clauses=True)
+    assert not any(text.startswith("i ") or " but " in text and "supposed" in text for text in plain)
+    clauses = {text: label for text, label in zip(out, out_labels) if text.startswith(("i ", "everyone", "the "))}
+    taken_back = [text for text in clauses if text.endswith(("but it wasn't", "but they weren't"))]
+    wrapped = [text for text in clauses if text.startswith(("i don't", "i do not", "i didn't"))]
+    assert taken_back and wrapped
+    assert all(clauses[text] == (0.0 if "great" in text else 1.0) for text in taken_back + wrapped)
     with_negator = [label for text, label in zip(out, out_labels) if has_negator(text.split())]
     assert with_negator.count(1) == with_negator.count(0)

@@ -19,7 +19,15 @@ from ui.lesson_links import LinkField, choice, whole
 from ui.settings_widgets import bounds
 
 # CLI-only settings (slow data or training options) and settings of other tasks
-NOT_ON_FORM = ("task", "sentence_crops", "counterfactuals", "verb_negations", "adversarial", *CHARS_ONLY)
+NOT_ON_FORM = (
+    "task",
+    "sentence_crops",
+    "counterfactuals",
+    "verb_negations",
+    "clause_negations",
+    "adversarial",
+    *CHARS_ONLY,
+)
 SETTINGS = [item.name for item in described(RunConfig) if item.name not in NOT_ON_FORM]
 PRESET_KEY = "tr_preset"
 BOOLEANS = {"true": True, "false": False}

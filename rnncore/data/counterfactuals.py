@@ -4,7 +4,8 @@ positive and negative training reviews; a training sentence whose one strong wor
 label gets a negator put in front of that word (or taken away, where it had one) and the opposite label. The
 original sentence is kept beside its edit, so the pair differs only in the negation. The word stands after a
 linking verb ("was not awful") or, with `verbs`, is itself a verb (rnncore.data.verb_negation). Another kind joins a
-sentence of one label and one of the other with "but", labelled as the second: what follows "but" decides.
+sentence of one label and one of the other with "but", labelled as the second: what follows "but" decides. With
+`clauses`, a sentence is also negated as a whole clause, far from its word (rnncore.data.clause_negation).
 
 Everything works on tokens (rnncore.data.text), as the models read them."""
 
@@ -18,6 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from rnncore.data.clause_negation import clause_negation
 from rnncore.data.sentence_crops import split_sentences
 from rnncore.data.text import tokenize
 from rnncore.data.verb_negation import WordForms, insert_verb_negation, remove_verb_negation
@@ -84,7 +86,7 @@ class Edit(NamedTuple):
 
     tokens: list[str]
     label: int
-    kind: str  # "linking" ("was not awful") or "verb" ("didn't love")
+    kind: str  # "linking" ("was not awful"), "verb" ("didn't love") or "clause" ("i don't think ... was awful")
 
 
 def has_negator(tokens: Sequence[str], far_from: bool = True) -> bool:
@@ -97,6 +99,15 @@ def has_negator(tokens: Sequence[str], far_from: bool = True) -> bool:
     )
 
 
+def sentiment_word(tokens: Sequence[str], lexicon: SentimentLexicon) -> tuple[int, int] | None:
+    """The position and polarity of the sentence's one sentiment word, or None unless exactly one word leans
+    even weakly and it leans strongly."""
+    found = [(i, lexicon.polarity(word)) for i, word in enumerate(tokens) if lexicon.polarity(word, WEAK)]
+    if len(found) != 1 or not lexicon.polarity(tokens[found[0][0]]):
+        return None
+    return found[0]
+
+
 def negation_edit(
     tokens: list[str], lexicon: SentimentLexicon, rng: np.random.Generator, forms: WordForms | None = None
 ) -> Edit | None:
@@ -104,10 +115,10 @@ def negation_edit(
     sentence does not fit: it must hold exactly one sentiment word (strong, and no other word leaning even
     weakly), either right after a linking verb (maybe with an intensifier or article between: "was not a great
     film") or, given the training text's word forms, a verb after its subject or a modal ("didn't love")."""
-    found = [(i, lexicon.polarity(word)) for i, word in enumerate(tokens) if lexicon.polarity(word, WEAK)]
-    if len(found) != 1 or not lexicon.polarity(tokens[found[0][0]]):
+    found = sentiment_word(tokens, lexicon)
+    if found is None:
         return None
-    position, polarity = found[0]
+    position, polarity = found
     if forms is None:
         return linking_edit(tokens, position, polarity, rng, wider=False)
     return verb_edit(tokens, position, polarity, forms, rng) or linking_edit(
@@ -159,14 +170,19 @@ def linking_edit(tokens: list[str], position: int, polarity: int, rng: np.random
 
 
 def counterfactual_sentences(
-    texts: Sequence[str], labels: np.ndarray, count: int, seed: int = 0, verbs: bool = False
+    texts: Sequence[str],
+    labels: np.ndarray,
+    count: int,
+    seed: int = 0,
+    verbs: bool = False,
+    clauses: bool = False,
 ) -> tuple[list[str], np.ndarray]:
     """About `count` short training examples: negation pairs (original and edit) for up to 3/4 of them, "A but B"
     contrasts for the rest. Only sentences whose own verdict (from the lexicon) matches their review's label are
     used, so every label is what the edit made it. The pairs are balanced so that a negator is as often in a
     positive example as in a negative one (otherwise "not" itself becomes a sentiment word), and each kind of edit
-    (linking verb; with `verbs`, sentiment verbs too) gets as many; where a kind has fewer sentences than wanted,
-    its pairs repeat. Reproducible for a seed."""
+    (linking verb; with `verbs`, sentiment verbs; with `clauses`, whole clauses) gets as many; where a kind has
+    fewer sentences than wanted, its pairs repeat. Reproducible for a seed."""
     if count < 0:
         raise ValueError(f"count must be at least 0; got {count}")
     token_lists = [tokenize(text) for text in texts]
@@ -187,6 +203,10 @@ def counterfactual_sentences(
                 continue
             inserted = has_negator(edit.tokens, far_from=verbs)
             buckets.setdefault((edit.kind, inserted, edit.label), []).append((tokens, edit.tokens))
+            if clauses and inserted and not has_negator(tokens):  # the rng is only drawn on with clauses
+                clause = clause_negation(tokens, sentiment_word(tokens, lexicon)[0], rng)
+                if clause:
+                    buckets.setdefault(("clause", True, edit.label), []).append((tokens, clause))
             if len(tokens) <= MAX_CONTRAST_PART and "but" not in tokens:
                 pools[label].append(tokens)
             used += 1
@@ -196,8 +216,9 @@ def counterfactual_sentences(
     out_labels: list[int] = []
     # kinds in name order, negators put in before taken out (the first recipe's order, so its data stay the same)
     groups = sorted({(kind, inserted) for kind, inserted, _ in buckets}, key=lambda group: (group[0], not group[1]))
-    # a kind needs both labels; with verbs, also MIN_PAIRS of each (one sentence repeated 700 times teaches only it)
-    least = MIN_PAIRS if verbs else 1
+    # a kind needs both labels; with verbs or clauses, also MIN_PAIRS of each (one sentence repeated 700 times
+    # teaches only it)
+    least = MIN_PAIRS if verbs or clauses else 1
     groups = [group for group in groups if all(len(buckets.get((*group, label), [])) >= least for label in (0, 1))]
     per_bucket = count * 3 // 8 // (2 * len(groups)) if groups else 0  # pairs per label: 3/4 of `count` in all
     for group in groups:

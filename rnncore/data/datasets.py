@@ -66,6 +66,7 @@ def prepare_sentiment(config: RunConfig, on_progress: ProgressFn | None = None) 
         config.counterfactuals,
         config.seed,
         config.verb_negations,
+        config.clause_negations,
     )  # from the training rows only: validation and test stay whole reviews
     if texts:
         extra = pad_sequences(
@@ -86,7 +87,13 @@ def prepare_sentiment(config: RunConfig, on_progress: ProgressFn | None = None) 
 
 
 def short_examples(
-    texts: list[str], labels: np.ndarray, crops: float, counterfactuals: float, seed: int, verbs: bool = False
+    texts: list[str],
+    labels: np.ndarray,
+    crops: float,
+    counterfactuals: float,
+    seed: int,
+    verbs: bool = False,
+    clauses: bool = False,
 ) -> tuple[list[str], np.ndarray]:
     """Short training examples added to the training reviews, as fractions of their number: sentence crops
     (short input in distribution) and counterfactual negations and contrasts (what "not" and "but" do)."""
@@ -97,7 +104,7 @@ def short_examples(
         out_labels.append(crop_labels.astype(np.float32))
     if counterfactuals:
         edit_texts, edit_labels = counterfactual_sentences(
-            texts, labels, round(counterfactuals * len(texts)), seed, verbs
+            texts, labels, round(counterfactuals * len(texts)), seed, verbs, clauses
         )
         out += edit_texts
         out_labels.append(edit_labels)
