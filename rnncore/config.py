@@ -144,10 +144,9 @@ class RunConfig(SettingsDict):
             self.task != "sentiment" or self.cell != "lstm" or self.layers != 1 or self.bidirectional
         ):
             raise ValueError("language_model starts one forward LSTM layer: use cell lstm, 1 layer, not bidirectional")
-        if self.verb_negations and not self.counterfactuals:
-            raise ValueError("verb_negations changes the counterfactual sentences: set counterfactuals above 0 too")
-        if self.clause_negations and not self.counterfactuals:
-            raise ValueError("clause_negations changes the counterfactual sentences: set counterfactuals above 0 too")
+        for name in ("verb_negations", "clause_negations"):
+            if getattr(self, name) and not self.counterfactuals:
+                raise ValueError(f"{name} changes the counterfactual sentences: set counterfactuals above 0 too")
         if not self.corpus.strip():
             raise ValueError("corpus must be 'shakespeare', 'imdb' or a file path")
 

@@ -47,8 +47,8 @@ def describe(config: dict) -> str:
         negated = [
             name for name, key in (("verbs", "verb_negations"), ("clauses", "clause_negations")) if config.get(key)
         ]
-        verbs = f" ({' and '.join(negated)} negated too)" if negated else ""
-        text += f"; counterfactual negations{verbs} and contrasts {config['counterfactuals']}× the reviews"
+        too = f" ({' and '.join(negated)} negated too)" if negated else ""
+        text += f"; counterfactual negations{too} and contrasts {config['counterfactuals']}× the reviews"
     return text
 
 

@@ -30,7 +30,7 @@ def clause_negation(tokens: Sequence[str], position: int, rng: np.random.Generat
     words) + is/was/are/were + a short predicate holding the sentiment word at `position`". The caller checks
     that the sentence holds one sentiment word and no negator."""
     verb = next((index for index, token in enumerate(tokens[: MAX_SUBJECT + 1]) if token in TAKEN_BACK), None)
-    if verb is None or not 1 <= verb <= MAX_SUBJECT or not verb < position < len(tokens):
+    if verb is None or verb == 0 or position <= verb:  # the subject comes first, the word after the verb
         return None
     subject, predicate = list(tokens[:verb]), list(tokens[verb + 1 :])
     if subject[0] in PERSONAL or any(
