@@ -34,9 +34,11 @@ SENTIMENT_ONLY = (
     "counterfactuals",
     "verb_negations",
     "clause_negations",
+    "shift_contrasts",
     "language_model",
     "validation_fraction",
     "adversarial",
+    "discriminative_rates",
 )
 CHARS_ONLY = ("corpus", "seq_len")
 
@@ -101,6 +103,11 @@ class RunConfig(SettingsDict):
         "counterfactuals also negate a whole clause, far from its word ('i don't think the acting was awful', "
         "'i expected the acting to be awful but it wasn't')",
     )
+    shift_contrasts: bool = setting(
+        False,
+        "counterfactuals also join two sentences with a change of mind, labelled as the later one ('... in "
+        "hindsight ...', 'early on ... by the time it ended ...')",
+    )
     language_model: str = setting(
         "",
         "start the Embedding and LSTM from this pretrained word language model (train lm): path or run name; "
@@ -128,6 +135,15 @@ class RunConfig(SettingsDict):
         10.0,
         step=0.05,
     )
+    # rnncore/training/discriminative.py; ULMFiT used 2.6.
+    discriminative_rates: float = setting(
+        1.0,
+        "discriminative learning rates: the recurrent layers learn this many times slower than the output layer "
+        "and the embedding slower again (1 = all at the same rate)",
+        1.0,
+        10.0,
+        step=0.1,
+    )
     patience: int = setting(2, "early stopping: epochs without a better validation loss (0 = off)", 0, 1_000)
     seed: int = setting(0, "random seed", 0, 2**31 - 1)
 
@@ -144,9 +160,11 @@ class RunConfig(SettingsDict):
             self.task != "sentiment" or self.cell != "lstm" or self.layers != 1 or self.bidirectional
         ):
             raise ValueError("language_model starts one forward LSTM layer: use cell lstm, 1 layer, not bidirectional")
-        for name in ("verb_negations", "clause_negations"):
+        for name in ("verb_negations", "clause_negations", "shift_contrasts"):
             if getattr(self, name) and not self.counterfactuals:
                 raise ValueError(f"{name} changes the counterfactual sentences: set counterfactuals above 0 too")
+        if self.adversarial > 0 and self.discriminative_rates > 1:
+            raise ValueError("adversarial and discriminative_rates each replace the train step: use one of them")
         if not self.corpus.strip():
             raise ValueError("corpus must be 'shakespeare', 'imdb' or a file path")
 

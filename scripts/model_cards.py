@@ -48,7 +48,8 @@ def describe(config: dict) -> str:
             name for name, key in (("verbs", "verb_negations"), ("clauses", "clause_negations")) if config.get(key)
         ]
         too = f" ({' and '.join(negated)} negated too)" if negated else ""
-        text += f"; counterfactual negations{too} and contrasts {config['counterfactuals']}× the reviews"
+        shifted = " (and changes of mind)" if config.get("shift_contrasts") else ""
+        text += f"; counterfactual negations{too} and contrasts{shifted} {config['counterfactuals']}× the reviews"
     return text
 
 

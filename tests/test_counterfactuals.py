@@ -11,6 +11,7 @@ import pytest
 from rnncore.config import RunConfig
 from rnncore.data.counterfactuals import (
     LINKING_NEGATORS,
+    SHIFTS,
     WIDER_LINKING_NEGATORS,
     SentimentLexicon,
     counterfactual_sentences,
@@ -110,7 +111,7 @@ def test_pairs_keep_the_original_beside_the_edit_and_contrasts_follow_the_second
 def test_a_sentiment_run_adds_them_to_the_training_rows_only(monkeypatch):
     seen = {}
 
-    def fake(texts, labels, count, seed, verbs, clauses):  # the fixture reviews are too few for a lexicon
+    def fake(texts, labels, count, seed, verbs, clauses, shifts):  # the fixture reviews are too few for a lexicon
         seen.update(reviews=len(texts), count=count)
         return ["the plot was not awful"] * count, np.ones(count, dtype=np.float32)
 
@@ -127,6 +128,8 @@ def test_a_sentiment_run_adds_them_to_the_training_rows_only(monkeypatch):
         RunConfig(verb_negations=True)
     with pytest.raises(ValueError, match="clause_negations changes the counterfactual sentences"):
         RunConfig(clause_negations=True)
+    with pytest.raises(ValueError, match="shift_contrasts changes the counterfactual sentences"):
+        RunConfig(shift_contrasts=True)
     with pytest.raises(ValueError, match="language_model starts one forward LSTM layer"):
         RunConfig(cell="gru", language_model="imdb-lm")
 
@@ -160,3 +163,18 @@ def test_with_clauses_whole_clauses_are_negated_too_and_negators_stay_balanced()
     assert all(clauses[text] == (0.0 if "great" in text else 1.0) for text in taken_back + wrapped)
     with_negator = [label for text, label in zip(out, out_labels) if has_negator(text.split())]
     assert with_negator.count(1) == with_negator.count(0)
+
+
+def test_with_shifts_a_change_of_mind_joins_two_sentences_and_the_later_one_decides():
+    texts = [f"The story was {word}. The cast were {word}." for word in ("great", "awful")] * 60
+    labels = np.array([1, 0] * 60)
+    plain, plain_labels = counterfactual_sentences(texts, labels, 64, seed=2)
+    out, out_labels = counterfactual_sentences(texts, labels, 64, seed=2, shifts=True)
+    assert out[: len(plain)] == plain and np.array_equal(out_labels[: len(plain)], plain_labels)
+    shifted = list(zip(out[len(plain) :], out_labels[len(plain) :]))
+    assert len(shifted) == 64 // 8
+    for text, label in shifted:
+        before, after = next((b, a) for b, a in SHIFTS if f" {a} " in text and text.startswith(b))
+        later = text.split(f" {after} ")[1]
+        assert label == (1.0 if "great" in later else 0.0)
+        assert ("great" in later) != ("great" in text.split(f" {after} ")[0])

@@ -25,7 +25,9 @@ NOT_ON_FORM = (
     "counterfactuals",
     "verb_negations",
     "clause_negations",
+    "shift_contrasts",
     "adversarial",
+    "discriminative_rates",
     *CHARS_ONLY,
 )
 SETTINGS = [item.name for item in described(RunConfig) if item.name not in NOT_ON_FORM]

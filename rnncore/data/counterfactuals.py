@@ -4,7 +4,8 @@ positive and negative training reviews; a training sentence whose one strong wor
 label gets a negator put in front of that word (or taken away, where it had one) and the opposite label. The
 original sentence is kept beside its edit, so the pair differs only in the negation. The word stands after a
 linking verb ("was not awful") or, with `verbs`, is itself a verb (rnncore.data.verb_negation). Another kind joins a
-sentence of one label and one of the other with "but", labelled as the second: what follows "but" decides. With
+sentence of one label and one of the other with "but" (with `shifts`, also with a change of mind: "in hindsight"),
+labelled as the second: what follows decides. With
 `clauses`, a sentence is also negated as a whole clause, far from its word (rnncore.data.clause_negation).
 
 Everything works on tokens (rnncore.data.text), as the models read them."""
@@ -46,6 +47,23 @@ MAX_WORDS = 25
 MIN_PAIRS = 10
 PER_REVIEW = 2  # sentences used from one review, so the examples stay varied
 MAX_CONTRAST_PART = 14  # words in each half of an "A but B" example
+# With `shifts`, a change of mind joins the halves instead of "but", and the later view decides: "A in hindsight B",
+# "early on A by the time it ended B". None of these words is in the dev suite, whose "used to", "at first ... now"
+# sentences then measure whether the lesson carries over to other words for the same change.
+SHIFTS = (
+    ("", "in hindsight"),
+    ("", "looking back"),
+    ("", "in retrospect"),
+    ("", "eventually"),
+    ("", "in the end"),
+    ("", "on reflection"),
+    ("", "afterwards"),
+    ("early on", "by the time it ended"),
+    ("to begin with", "after a while"),
+    ("originally", "over the years"),
+    ("at the start", "with time"),
+    ("for a while", "gradually"),
+)
 STRONG, WEAK = 1.0, 0.7  # log-odds: the edited word must be strong, and no other word even weak
 
 
@@ -176,13 +194,15 @@ def counterfactual_sentences(
     seed: int = 0,
     verbs: bool = False,
     clauses: bool = False,
+    shifts: bool = False,
 ) -> tuple[list[str], np.ndarray]:
     """About `count` short training examples: negation pairs (original and edit) for up to 3/4 of them, "A but B"
-    contrasts for the rest. Only sentences whose own verdict (from the lexicon) matches their review's label are
-    used, so every label is what the edit made it. The pairs are balanced so that a negator is as often in a
-    positive example as in a negative one (otherwise "not" itself becomes a sentiment word), and each kind of edit
-    (linking verb; with `verbs`, sentiment verbs; with `clauses`, whole clauses) gets as many; where a kind has
-    fewer sentences than wanted, its pairs repeat. Reproducible for a seed."""
+    contrasts for the rest (with `shifts`, count/8 more joined by a change of mind, SHIFTS). Only sentences whose
+    own verdict (from the lexicon) matches their review's label are used, so every label is what the edit made it.
+    The pairs are balanced so that a negator is as often in a positive example as in a negative one (otherwise
+    "not" itself becomes a sentiment word), and each kind of edit (linking verb; with `verbs`, sentiment verbs;
+    with `clauses`, whole clauses) gets as many; where a kind has fewer sentences than wanted, its pairs repeat.
+    Reproducible for a seed."""
     if count < 0:
         raise ValueError(f"count must be at least 0; got {count}")
     token_lists = [tokenize(text) for text in texts]
@@ -236,4 +256,24 @@ def counterfactual_sentences(
         second_tokens = pools[second][int(rng.integers(len(pools[second])))]
         out_texts.append(" ".join(first_tokens + ["but"] + second_tokens))
         out_labels.append(second)
+    if shifts and pools[0] and pools[1]:  # after the rest, so the rest stays as it was without shifts
+        out_texts_shifted, out_labels_shifted = shift_contrasts(pools, count // 8, rng)
+        out_texts += out_texts_shifted
+        out_labels += out_labels_shifted
     return out_texts, np.asarray(out_labels, dtype=np.float32)
+
+
+def shift_contrasts(
+    pools: dict[int, list[list[str]]], count: int, rng: np.random.Generator
+) -> tuple[list[str], list[int]]:
+    """`count` examples of one label's sentence, then a change of mind (SHIFTS), then the other label's sentence,
+    labelled as the later one."""
+    texts, labels = [], []
+    for _ in range(count):
+        second = int(rng.integers(2))
+        before, after = SHIFTS[int(rng.integers(len(SHIFTS)))]
+        first_tokens = pools[1 - second][int(rng.integers(len(pools[1 - second])))]
+        second_tokens = pools[second][int(rng.integers(len(pools[second])))]
+        texts.append(" ".join([*before.split(), *first_tokens, *after.split(), *second_tokens]))
+        labels.append(second)
+    return texts, labels

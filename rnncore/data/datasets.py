@@ -67,6 +67,7 @@ def prepare_sentiment(config: RunConfig, on_progress: ProgressFn | None = None) 
         config.seed,
         config.verb_negations,
         config.clause_negations,
+        config.shift_contrasts,
     )  # from the training rows only: validation and test stay whole reviews
     if texts:
         extra = pad_sequences(
@@ -94,6 +95,7 @@ def short_examples(
     seed: int,
     verbs: bool = False,
     clauses: bool = False,
+    shifts: bool = False,
 ) -> tuple[list[str], np.ndarray]:
     """Short training examples added to the training reviews, as fractions of their number: sentence crops
     (short input in distribution) and counterfactual negations and contrasts (what "not" and "but" do)."""
@@ -104,7 +106,7 @@ def short_examples(
         out_labels.append(crop_labels.astype(np.float32))
     if counterfactuals:
         edit_texts, edit_labels = counterfactual_sentences(
-            texts, labels, round(counterfactuals * len(texts)), seed, verbs, clauses
+            texts, labels, round(counterfactuals * len(texts)), seed, verbs, clauses, shifts
         )
         out += edit_texts
         out_labels.append(edit_labels)

@@ -64,6 +64,10 @@ def train(
         from rnncore.training.adversarial import use_adversarial_training
 
         use_adversarial_training(model, config.adversarial)
+    if config.discriminative_rates > 1:
+        from rnncore.training.discriminative import use_discriminative_rates
+
+        use_discriminative_rates(model, config.discriminative_rates)
     if isinstance(data, CharData):
         windows = ShiftingWindows(data.x_train, data.y_train, config.batch_size, config.seed)
         inputs, examples = {"x": windows}, windows.count
