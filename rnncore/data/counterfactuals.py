@@ -251,9 +251,7 @@ def counterfactual_sentences(
     for _ in range(max(0, min(count - len(out_texts), count // 4))):  # contrasts: at most a quarter
         if not pools[0] or not pools[1]:
             break
-        second = int(rng.integers(2))
-        first_tokens = pools[1 - second][int(rng.integers(len(pools[1 - second])))]
-        second_tokens = pools[second][int(rng.integers(len(pools[second])))]
+        first_tokens, second_tokens, second = opposite_pair(pools, rng)
         out_texts.append(" ".join(first_tokens + ["but"] + second_tokens))
         out_labels.append(second)
     if shifts and pools[0] and pools[1]:  # after the rest, so the rest stays as it was without shifts
@@ -263,6 +261,13 @@ def counterfactual_sentences(
     return out_texts, np.asarray(out_labels, dtype=np.float32)
 
 
+def opposite_pair(pools: dict[int, list[list[str]]], rng: np.random.Generator) -> tuple[list[str], list[str], int]:
+    """A random sentence of one label, one of the other, and the label of the second."""
+    second = int(rng.integers(2))
+    first_tokens = pools[1 - second][int(rng.integers(len(pools[1 - second])))]
+    return first_tokens, pools[second][int(rng.integers(len(pools[second])))], second
+
+
 def shift_contrasts(
     pools: dict[int, list[list[str]]], count: int, rng: np.random.Generator
 ) -> tuple[list[str], list[int]]:
@@ -270,10 +275,8 @@ def shift_contrasts(
     labelled as the later one."""
     texts, labels = [], []
     for _ in range(count):
-        second = int(rng.integers(2))
+        first_tokens, second_tokens, second = opposite_pair(pools, rng)
         before, after = SHIFTS[int(rng.integers(len(SHIFTS)))]
-        first_tokens = pools[1 - second][int(rng.integers(len(pools[1 - second])))]
-        second_tokens = pools[second][int(rng.integers(len(pools[second])))]
         texts.append(" ".join([*before.split(), *first_tokens, *after.split(), *second_tokens]))
         labels.append(second)
     return texts, labels
