@@ -9,6 +9,7 @@ mirrored in NumPy. A step costs two forward and backward passes."""
 
 from __future__ import annotations
 
+from rnncore.training.replaced_step import loss_and_gradients, replace_train_step, step_logs
 from rnncore.training.tf_setup import keras_module
 
 keras = keras_module()
@@ -20,25 +21,20 @@ def use_adversarial_training(model, epsilon: float) -> None:
 
     embeddings = model.get_layer("embedding").embeddings
 
-    def loss_and_gradients(x, y, sample_weight, weights):
-        with tf.GradientTape() as tape:
-            y_pred = model(x, training=True)
-            loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
-        return y_pred, loss, [tf.convert_to_tensor(g) for g in tape.gradient(loss, weights)]  # dense: they are added
+    def dense_loss_and_gradients(x, y, sample_weight, weights):
+        y_pred, loss, gradients = loss_and_gradients(model, x, y, sample_weight, weights)
+        return y_pred, loss, [tf.convert_to_tensor(g) for g in gradients]  # dense: they are added
 
     def train_step(data):
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         weights = model.trainable_weights
-        y_pred, loss, gradients = loss_and_gradients(x, y, sample_weight, weights)
+        y_pred, loss, gradients = dense_loss_and_gradients(x, y, sample_weight, weights)
         rows = gradients[next(i for i, weight in enumerate(weights) if weight is embeddings)]
         perturbation = epsilon * tf.math.l2_normalize(rows, axis=1)  # rows of words not in the batch stay put
         embeddings.assign_add(perturbation)
-        _, _, adversarial = loss_and_gradients(x, y, sample_weight, weights)
+        _, _, adversarial = dense_loss_and_gradients(x, y, sample_weight, weights)
         embeddings.assign_sub(perturbation)
         model.optimizer.apply_gradients(zip([a + b for a, b in zip(gradients, adversarial)], weights))
-        # Keras's own step feeds its loss tracker the same way; the reported loss is the clean one.
-        model._loss_tracker.update_state(loss, sample_weight=tf.shape(x)[0])
-        return model.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+        return step_logs(model, loss, x, y, y_pred, sample_weight)  # the reported loss is the clean one
 
-    model.train_step = train_step  # fit's compiled function calls model.train_step
-    model.train_function = None  # built again on the next fit, with this step
+    replace_train_step(model, train_step)

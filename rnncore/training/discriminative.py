@@ -4,11 +4,11 @@ The output layer learns at the compiled rate, the recurrent layers at rate ÷ fa
 factor². Adam's steps do not depend on a gradient's scale, so scaling gradients would change nothing: each group of
 weights gets its own optimizer instead.
 
-Like adversarial training, it replaces the model's train step only: the saved, exported and mirrored model is the
-plain Functional model."""
+Like adversarial training, it replaces the model's train step only (rnncore.training.replaced_step)."""
 
 from __future__ import annotations
 
+from rnncore.training.replaced_step import loss_and_gradients, replace_train_step, step_logs
 from rnncore.training.tf_setup import keras_module
 
 keras = keras_module()
@@ -16,13 +16,13 @@ keras = keras_module()
 
 def weight_groups(model) -> list[list]:
     """The model's trainable weights from the top down: the output side, the recurrent layers, the embedding."""
-    embedding = [id(w) for w in model.get_layer("embedding").trainable_weights]
-    recurrent = [
+    embedding = {id(w) for w in model.get_layer("embedding").trainable_weights}
+    recurrent = {
         id(w)
         for layer in model.layers
         if isinstance(layer, (keras.layers.RNN, keras.layers.Bidirectional))
         for w in layer.trainable_weights
-    ]
+    }
     groups: list[list] = [[], [], []]
     for weight in model.trainable_weights:
         groups[2 if id(weight) in embedding else 1 if id(weight) in recurrent else 0].append(weight)
@@ -31,8 +31,6 @@ def weight_groups(model) -> list[list]:
 
 def use_discriminative_rates(model, factor: float) -> None:
     """Make `fit` train `model` (compiled) with learning rates falling by `factor` per level down."""
-    import tensorflow as tf
-
     groups = weight_groups(model)
     top = model.optimizer
     config = top.get_config()
@@ -45,17 +43,12 @@ def use_discriminative_rates(model, factor: float) -> None:
 
     def train_step(data):
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
-        with tf.GradientTape() as tape:
-            y_pred = model(x, training=True)
-            loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
-        gradients = tape.gradient(loss, [w for group in groups for w in group])
+        y_pred, loss, gradients = loss_and_gradients(model, x, y, sample_weight, [w for g in groups for w in g])
         start = 0
         for optimizer, group in zip(optimizers, groups):
             if group:
                 optimizer.apply_gradients(zip(gradients[start : start + len(group)], group))
             start += len(group)
-        model._loss_tracker.update_state(loss, sample_weight=tf.shape(x)[0])  # as Keras's own step does
-        return model.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+        return step_logs(model, loss, x, y, y_pred, sample_weight)
 
-    model.train_step = train_step  # fit's compiled function calls model.train_step
-    model.train_function = None
+    replace_train_step(model, train_step)
